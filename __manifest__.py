@@ -1,0 +1,22 @@
+{
+    "name": "Mango Office Telephony",
+    "version": "19.0.1.0.0",
+    "summary": "Mango Office cloud PBX in Odoo CRM: call log, caller matching, routing, click-to-call",
+    "category": "Sales/CRM",
+    "author": "mango_office developers",
+    "license": "LGPL-3",
+    "depends": ["crm", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "data": [
+        "security/mango_office_security.xml",
+        "security/ir.model.access.csv",
+        "views/mango_call_views.xml",
+        "views/mango_event_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
+        "views/mango_office_menus.xml",
+    ],
+    "demo": ["data/mango_office_demo.xml"],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,164 @@
+"""The one class that talks HTTP to Mango Office.
+
+Every request is a signed form POST (reference §1). Failures become a
+:class:`MangoError` whose message says in words what went wrong. Nothing is
+retried automatically: a 3xxx answer counts toward Mango's one-invalid-request-
+per-two-minutes lockout, and commands are not idempotent (reference §5).
+"""
+import uuid
+
+import requests
+
+from . import codes
+from .signing import form_body
+
+
+def _lt(message):
+    return message
+
+
+class MangoError(Exception):
+    """A failed exchange with Mango.
+
+    ``reason`` is an English sentence with ``%(name)s`` placeholders filled from
+    ``params``; the Odoo side translates ``reason`` before filling it in.
+    ``code`` is Mango's result code when it gave one, ``http_status`` the HTTP
+    status when there was an answer.
+    """
+
+    def __init__(self, reason, code=None, http_status=None, **params):
+        self.reason = reason
+        self.code = code
+        self.http_status = http_status
+        self.params = params
+        super().__init__(reason % params if params else reason)
+
+    @property
+    def retryable(self):
+        return self.code in codes.RETRYABLE or self.http_status in (429, 502, 503, 504) \
+            or (self.code is None and self.http_status is None)
+
+    @classmethod
+    def from_code(cls, code, http_status=None):
+        return cls(_lt("Mango answered with code %(code)s: %(meaning)s"), code=int(code),
+                   http_status=http_status, meaning=codes.describe(code))
+
+
+class MangoClient:
+    """Signed requests to one PBX. ``timeout`` is (connect, read) in seconds."""
+
+    DEFAULT_URL = "https://app.mango-office.ru/vpbx/"
+    DISPLAY_NAME_BYTES = 64
+
+    def __init__(self, base_url, key, salt, timeout=(3.05, 10), session=None):
+        if not key or not salt:
+            raise MangoError(_lt("The PBX unique code and signing key are not set"))
+        self.base_url = (base_url or self.DEFAULT_URL).rstrip("/") + "/"
+        self.key = key
+        self.salt = salt
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    # -- transport -----------------------------------------------------------------
+
+    def post(self, path, payload=None, **kwargs):
+        """POST a signed form to ``path``; answer the :class:`requests.Response`."""
+        url = self.base_url + path.lstrip("/")
+        try:
+            return self.session.post(url, data=form_body(self.key, self.salt, payload or {}),
+                                     timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise MangoError(_lt("Mango did not answer in time (%(url)s)"), url=url) from None
+        except requests.RequestException as exc:
+            raise MangoError(_lt("Could not reach Mango at %(url)s: %(error)s"), url=url,
+                             error=exc.__class__.__name__) from None
+
+    def request(self, path, payload=None):
+        """A synchronous call: answer the JSON object of a successful reply."""
+        response = self.post(path, payload)
+        data = self._json(response)
+        code = data.get("result", data.get("code")) if isinstance(data, dict) else None
+        if response.status_code == 429:
+            raise MangoError.from_code(4290, http_status=429)
+        if response.status_code == 401:
+            raise MangoError(_lt("Mango locked API access for two minutes after an invalid "
+                                 "request"), http_status=401)
+        if code not in (None, "", 0, "0") and not codes.is_success(code):
+            raise MangoError.from_code(code, http_status=response.status_code)
+        if response.status_code != 200:
+            raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
+                             http_status=response.status_code, status=response.status_code)
+        if not isinstance(data, dict):
+            raise MangoError(_lt("Mango's answer is not the JSON object expected"),
+                             http_status=response.status_code)
+        return data
+
+    @staticmethod
+    def _json(response):
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    @staticmethod
+    def new_command_id(prefix="odoo"):
+        return f"{prefix}-{uuid.uuid4().hex}"
+
+    # -- queries -------------------------------------------------------------------
+
+    def users(self, extension=None, ext_fields=("general.user_id",)):
+        """The PBX's employees (``config/users/request``) as Mango gives them."""
+        payload = {}
+        if extension:
+            payload["extension"] = str(extension)
+        if ext_fields:
+            payload["ext_fields"] = list(ext_fields)
+        return self.request("config/users/request", payload).get("users", [])
+
+    def recording(self, recording_id, action="download"):
+        """``queries/recording/post``: Mango redirects to a one-time link; follow it.
+
+        Answers ``(content_type, body)``.
+        """
+        response = self.post("queries/recording/post",
+                             {"recording_id": recording_id, "action": action},
+                             allow_redirects=True)
+        if response.status_code != 200 or "json" in response.headers.get("Content-Type", ""):
+            data = self._json(response) or {}
+            code = data.get("result", data.get("code")) if isinstance(data, dict) else None
+            if code and not codes.is_success(code):
+                raise MangoError.from_code(code, http_status=response.status_code)
+            raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
+                             http_status=response.status_code, status=response.status_code)
+        return response.headers.get("Content-Type", "audio/mpeg"), response.content
+
+    # -- commands (their outcome also arrives later as result/<command>) -----------
+
+    def callback(self, extension, to_number, command_id=None, line_number=None):
+        """Ring the employee's phone first, then dial ``to_number``."""
+        payload = {"command_id": command_id or self.new_command_id(),
+                   "from": {"extension": str(extension)}, "to_number": str(to_number)}
+        if line_number:
+            payload["line_number"] = line_number
+        self.request("commands/callback", payload)
+        return payload["command_id"]
+
+    def route(self, call_id, to_number, command_id=None, display_name=None):
+        """Send a call waiting in the voice menu or queue to ``to_number``."""
+        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id,
+                   "to_number": str(to_number)}
+        if display_name:
+            payload["sip_headers"] = {"From/display-name": truncate_utf8(
+                display_name, self.DISPLAY_NAME_BYTES)}
+        self.request("commands/route", payload)
+        return payload["command_id"]
+
+    def hangup(self, call_id, command_id=None):
+        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id}
+        self.request("commands/call/hangup", payload)
+        return payload["command_id"]
+
+
+def truncate_utf8(text, limit):
+    """Cut ``text`` to at most ``limit`` UTF-8 bytes without splitting a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")

@@ -1,0 +1,46 @@
+from odoo import api, fields, models
+
+from ..mango import MangoClient
+from ..mango.codes import describe
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    mango_api_url = fields.Char(
+        string="Mango API Address", default=MangoClient.DEFAULT_URL,
+        help="Address of the Mango Office VPBX API.")
+    mango_api_key = fields.Char(
+        string="PBX Unique Code", groups="base.group_system", index="btree_not_null", copy=False,
+        help="'Уникальный код вашей АТС' from Mango's API connector (vpbx_api_key).")
+    mango_api_salt = fields.Char(
+        string="Signing Key", groups="base.group_system", copy=False,
+        help="'Ключ для создания подписи' from Mango's API connector. It is never sent.")
+
+    @api.model
+    def _mango_company_for_key(self, key):
+        """The company whose PBX has this unique code (sudo), or an empty recordset."""
+        if not key:
+            return self.browse()
+        return self.sudo().search([("mango_api_key", "=", key)], limit=1)
+
+    def _mango_client(self, timeout=(3.05, 10)):
+        """The Mango API client of this company's PBX; MangoError when it is not set up."""
+        self.ensure_one()
+        company = self.sudo()
+        return MangoClient(company.mango_api_url, company.mango_api_key, company.mango_api_salt,
+                           timeout=timeout)
+
+    def _mango_webhook_url(self):
+        """The address to paste into Mango's 'Адрес внешней системы'."""
+        self.ensure_one()
+        return self.get_base_url().rstrip("/") + "/mango"
+
+    def _mango_error_message(self, error):
+        """A MangoError in the user's language."""
+        params = dict(error.params)
+        if "meaning" in params:
+            params["meaning"] = self.env._(params["meaning"])  # pylint: disable=gettext-variable
+        return self.env._(error.reason, **params)  # pylint: disable=gettext-variable
+
+    def _mango_describe_code(self, code):
+        return self.env._(describe(code))  # pylint: disable=gettext-variable

@@ -1,0 +1,47 @@
+from odoo.tests import HttpCase, new_test_user
+
+from ..mango.emulator import MangoEmulator
+from ..mango.signing import form_body
+
+KEY = "test-vpbx-key"
+SALT = "test-vpbx-salt"
+
+
+class MangoCase(HttpCase):
+    """A company wired to a running Mango emulator, with reps who have extensions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = MangoEmulator(KEY, SALT)
+        cls.emulator.start()
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.company = cls.env.company
+        cls.company.write({"mango_api_url": cls.emulator.url, "mango_api_key": KEY,
+                           "mango_api_salt": SALT})
+        cls.rep = new_test_user(cls.env, "rep", groups="sales_team.group_sale_salesman",
+                                name="Rep One", mango_extension="101")
+        cls.rep2 = new_test_user(cls.env, "rep2", groups="sales_team.group_sale_salesman",
+                                 name="Rep Two", mango_extension="102")
+        cls.sales_manager = new_test_user(cls.env, "sales_manager", name="Sales Manager",
+                                          groups="sales_team.group_sale_manager")
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+
+    def post(self, path, payload, key=KEY, salt=SALT):
+        """Post a notification to the webhook as Mango does, signed with key and salt."""
+        return self.url_open(f"/mango/{path}", data=form_body(key, salt, payload))
+
+    def post_all(self, notifications):
+        responses = [self.post(path, payload) for path, payload in notifications]
+        self.assertEqual([r.status_code for r in responses], [200] * len(responses))
+        return responses
+
+    def calls(self, entry_id=None):
+        domain = [("entry_id", "=", entry_id)] if entry_id else []
+        return self.env["mango.call"].search(domain)
+
+    def journal(self):
+        return self.env["mango.event"].search([])

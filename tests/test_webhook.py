@@ -1,0 +1,212 @@
+from concurrent.futures import ThreadPoolExecutor
+
+from odoo.tests import tagged
+
+from ..mango.emulator import incoming_call, outgoing_call
+from ..mango.signing import dumps, sign
+from .common import KEY, SALT, MangoCase
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookAuthentication(MangoCase):
+    """Only Mango, signing with the company's key, gets anything written."""
+
+    def assertNothingWritten(self):
+        self.assertFalse(self.journal())
+        self.assertFalse(self.calls())
+
+    def test_bad_signature_is_refused_and_logged_without_secrets(self):
+        path, payload = incoming_call("E-bad", "79161234567")[0]
+        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING") as logs:
+            response = self.post(path, payload, salt="not-the-salt")
+        self.assertEqual(response.status_code, 403)
+        self.assertNothingWritten()
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("bad signature", logs.output[0])
+        for secret in (KEY, SALT, sign(KEY, dumps(payload), "not-the-salt")):
+            self.assertNotIn(secret, logs.output[0])
+
+    def test_unknown_pbx_is_refused(self):
+        path, payload = incoming_call("E-key", "79161234567")[0]
+        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+            response = self.post(path, payload, key="other-pbx", salt=SALT)
+        self.assertEqual(response.status_code, 403)
+        self.assertNothingWritten()
+
+    def test_signature_over_other_json_is_refused(self):
+        path, payload = incoming_call("E-tamper", "79161234567")[0]
+        body = {"vpbx_api_key": KEY, "sign": sign(KEY, dumps(payload), SALT),
+                "json": dumps({**payload, "entry_id": "E-other"})}
+        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+            response = self.url_open(f"/mango/{path}", data=body)
+        self.assertEqual(response.status_code, 403)
+        self.assertNothingWritten()
+
+    def test_missing_fields_are_a_bad_request(self):
+        path, payload = incoming_call("E-missing", "79161234567")[0]
+        json_str = dumps(payload)
+        for body in ({"vpbx_api_key": KEY, "json": json_str},
+                     {"vpbx_api_key": KEY, "sign": sign(KEY, json_str, SALT)},
+                     {"sign": sign(KEY, json_str, SALT), "json": json_str}):
+            self.assertEqual(self.url_open(f"/mango/{path}", data=body).status_code, 400)
+        self.assertNothingWritten()
+
+    def test_malformed_notifications_are_a_bad_request(self):
+        for path, json_str in (("events/call", "{not json"),
+                               ("events/call", "[1, 2]"),
+                               ("events/call", dumps({"call_id": "x", "call_state": "Appeared",
+                                                      "seq": 1, "timestamp": 1})),
+                               ("events/call", dumps({"entry_id": "E", "call_id": "x", "seq": 1,
+                                                      "timestamp": 1, "call_state": "Exploded"})),
+                               ("events/summary", dumps({"entry_id": "E", "call_direction": "in"})),
+                               ("result/route", dumps({"result": 1000}))):
+            body = {"vpbx_api_key": KEY, "sign": sign(KEY, json_str, SALT), "json": json_str}
+            with self.subTest(path=path, json=json_str):
+                self.assertEqual(self.url_open(f"/mango/{path}", data=body).status_code, 400)
+        self.assertNothingWritten()
+
+    def test_connection_check_and_ping(self):
+        self.assertEqual(self.url_open("/mango", data={}).status_code, 200)
+        self.assertEqual(self.url_open("/mango/ping", data={}).status_code, 200)
+        self.assertEqual(self.post("ping", {}).status_code, 200)
+        self.assertNothingWritten()
+
+    def test_get_is_not_a_notification(self):
+        self.assertNotEqual(self.url_open("/mango/events/call").status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestCallLog(MangoCase):
+    """What the sales team sees in CRM > Calls after Mango's notifications."""
+
+    def test_incoming_answered_call(self):
+        self.post_all(incoming_call("E1", "79161234567", line="74951234567", extension="101",
+                                    start=1767261600, talk_seconds=42, recording_id="R1"))
+        call = self.calls("E1")
+        self.assertEqual(len(call), 1)
+        self.assertRecordValues(call, [{
+            "direction": "incoming", "state": "answered", "from_number": "79161234567",
+            "line_number": "74951234567", "extension": "101", "user_id": self.rep.id,
+            "summary_received": True,
+        }])
+        self.assertAlmostEqual(call.talk_time * 3600, 42, places=3)
+        self.assertEqual(len(call.leg_ids), 2, "voice menu and the employee's phone")
+        self.assertEqual(call.recording_ids.mapped("state"), ["ready"])
+        self.assertTrue(call.start_date <= call.answer_date < call.end_date)
+        self.assertIn("79161234567", call.display_name)
+
+    def test_missed_call_is_the_first_employee_tried(self):
+        self.post_all(incoming_call("E2", "79161234567", extension="102", answered=False))
+        self.assertRecordValues(self.calls("E2"), [{
+            "state": "missed", "user_id": self.rep2.id, "talk_time": 0.0}])
+
+    def test_outgoing_call(self):
+        self.post_all(outgoing_call("E3", "101", "79161234567", talk_seconds=30))
+        self.assertRecordValues(self.calls("E3"), [{
+            "direction": "outgoing", "state": "answered", "to_number": "79161234567",
+            "user_id": self.rep.id}])
+
+    def test_live_states_before_the_summary(self):
+        notifications = incoming_call("E4", "79161234567", extension="101")
+        steps = [(path, payload) for path, payload in notifications if path == "events/call"]
+        expected = ["ringing", "ringing", "ringing", "talking", "ended"]
+        for (path, payload), state in zip(steps, expected):
+            self.post(path, payload)
+            self.assertEqual(self.calls("E4").state, state, payload)
+
+    def test_replaying_a_whole_call_three_times_changes_nothing(self):
+        notifications = incoming_call("E5", "79161234567", recording_id="R5")
+        self.post_all(notifications)
+        fields = ["direction", "state", "from_number", "user_id", "talk_time", "start_date",
+                  "answer_date", "end_date", "disconnect_reason"]
+        before = self.calls("E5").read(fields)
+        journal = self.journal()
+        for _replay in range(3):
+            self.post_all(notifications)
+        self.assertEqual(self.calls("E5").read(fields), before)
+        self.assertEqual(self.journal(), journal)
+        self.assertEqual(len(journal), len(notifications))
+        self.assertEqual(len(self.calls()), 1)
+
+    def test_late_events_never_move_a_leg_back(self):
+        notifications = [n for n in incoming_call("E6", "79161234567", extension="101")
+                         if n[0] == "events/call"]
+        for path, payload in reversed(notifications):  # newest first
+            self.post(path, payload)
+        call = self.calls("E6")
+        self.assertEqual(call.state, "ended")
+        self.assertEqual(set(call.leg_ids.mapped("state")), {"Disconnected"})
+
+    def test_summary_first_is_final(self):
+        notifications = incoming_call("E7", "79161234567")
+        summary = [n for n in notifications if n[0] == "events/summary"]
+        self.post_all(summary)
+        self.post_all([n for n in notifications if n[0] == "events/call"])
+        self.assertEqual(self.calls("E7").state, "answered")
+
+    def test_notifications_not_used_yet_are_kept(self):
+        self.post_all(incoming_call("E8", "79161234567", answered=False)[:1])
+        kept = [
+            ("events/dtmf", {"seq": 2, "dtmf": "1", "timestamp": 1488272662, "call_id": "c",
+                             "entry_id": "E8", "location": "ivr.1", "initiator": "79161234567"}),
+            ("events/sms", {"command_id": "s1", "timestamp": "1399906980", "reason": "1000"}),
+            ("result/callback", {"command_id": "cb1", "result": 1000}),
+            ("result/stat", {"key": "k", "request_id": "r"}),
+            ("events/record/tagged", {"entry_id": "E8", "recording_id": "R8"}),
+        ]
+        self.post_all(kept)
+        journal = self.journal()
+        self.assertEqual(len(journal), 1 + len(kept))
+        self.assertEqual(journal.filtered(lambda e: e.path == "events/dtmf").call_id,
+                         self.calls("E8"))
+        self.assertEqual(set(journal.filtered(lambda e: e.path != "events/dtmf")
+                             .filtered(lambda e: e.path != "events/call").mapped("state")),
+                         {"ignored"})
+
+    def test_thirty_concurrent_copies_make_one_call(self):
+        path, payload = incoming_call("E9", "79161234567")[0]
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(lambda _i: self.post(path, payload).status_code, range(30)))
+        self.assertEqual(statuses, [200] * 30)
+        self.assertEqual(len(self.calls("E9")), 1)
+        self.assertEqual(len(self.journal()), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCallAccess(MangoCase):
+    """Calls follow the CRM's rights."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Call = cls.env["mango.call"]
+        cls.call_rep = Call.create({"entry_id": "A1", "extension": "101", "user_id": cls.rep.id})
+        cls.call_rep2 = Call.create({"entry_id": "A2", "extension": "102",
+                                     "user_id": cls.rep2.id})
+        cls.call_nobody = Call.create({"entry_id": "A3"})
+        other = cls.env["res.company"].create({"name": "Other Co"})
+        cls.call_other = Call.create({"entry_id": "A4", "company_id": other.id})
+
+    def visible(self, user):
+        return self.env["mango.call"].with_user(user).search([])
+
+    def test_own_documents_rep_sees_own_and_unassigned_calls(self):
+        self.assertEqual(self.visible(self.rep), self.call_rep | self.call_nobody)
+
+    def test_all_documents_user_sees_all_calls_of_the_company(self):
+        self.rep2.group_ids |= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.assertEqual(self.visible(self.rep2), self.call_rep | self.call_rep2 | self.call_nobody)
+
+    def test_only_managers_delete(self):
+        from odoo.exceptions import AccessError
+        with self.assertRaises(AccessError):
+            self.call_rep.with_user(self.rep).unlink()
+        self.call_rep.with_user(self.sales_manager).unlink()
+        self.assertFalse(self.call_rep.exists())
+
+    def test_secrets_are_for_administrators(self):
+        from odoo.exceptions import AccessError
+        with self.assertRaises(AccessError):
+            _secret = self.company.with_user(self.sales_manager).mango_api_salt
+        self.assertFalse(self.env["mango.event"].with_user(self.sales_manager)
+                         .has_access("read"))
