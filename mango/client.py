@@ -30,8 +30,8 @@ class MangoError(Exception):
         self.reason = reason
         self.code = code
         self.http_status = http_status
-        self.params = params
-        super().__init__(reason % params if params else reason)
+        self.params = {"code": code, "status": http_status, **params}
+        super().__init__(reason % self.params)
 
     @property
     def retryable(self):
@@ -87,7 +87,7 @@ class MangoClient:
             raise MangoError.from_code(code, http_status=response.status_code)
         if response.status_code != 200:
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
-                             http_status=response.status_code, status=response.status_code)
+                             http_status=response.status_code)
         if not isinstance(data, dict):
             raise MangoError(_lt("Mango's answer is not the JSON object expected"),
                              http_status=response.status_code)
@@ -129,7 +129,7 @@ class MangoClient:
             if code and not codes.is_success(code):
                 raise MangoError.from_code(code, http_status=response.status_code)
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
-                             http_status=response.status_code, status=response.status_code)
+                             http_status=response.status_code)
         return response.headers.get("Content-Type", "audio/mpeg"), response.content
 
     # -- commands (their outcome also arrives later as result/<command>) -----------

@@ -1,15 +1,25 @@
+import logging
+import threading
+import time
 from datetime import UTC, datetime
 
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tools import SQL
 
-from ..mango import events
+from ..mango import MangoClient, MangoError, codes, events
+from ..mango.numbers import classify
+
+_logger = logging.getLogger(__name__)
 
 DIRECTIONS = {0: "internal", 1: "incoming", 2: "outgoing"}
 NORMAL_END = 1100
+ROUTE_WAIT_SECONDS = 5  # how long the routing thread waits for the webhook's commit
+ROUTE_TIMEOUT = (2, 3)  # the caller is waiting in the voice menu
 APPLY = {
     events.CallEvent: "_mango_apply_call_event",
     events.Summary: "_mango_apply_summary",
@@ -42,6 +52,10 @@ class MangoCall(models.Model):
     from_number = fields.Char(string="Caller Number", readonly=True)
     to_number = fields.Char(string="Called Number", readonly=True)
     line_number = fields.Char(string="Line", readonly=True)
+    external_number = fields.Char(string="Customer Number", readonly=True,
+                                  help="The customer's number as Mango sent it.")
+    external_e164 = fields.Char(string="Customer Number (E.164)", readonly=True,
+                                index="btree_not_null")
     extension = fields.Char(readonly=True, help="The employee's extension in the PBX.")
     user_id = fields.Many2one("res.users", string="Employee", index=True, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
@@ -54,6 +68,16 @@ class MangoCall(models.Model):
     disconnect_reason = fields.Integer(string="Disconnect Code", readonly=True)
     disconnect_reason_text = fields.Char(string="Disconnect Reason",
                                          compute="_compute_disconnect_reason_text")
+    route_status = fields.Selection(
+        [("pending", "Sending to the salesperson"), ("sent", "Sent to the salesperson"),
+         ("routed", "Put through to the salesperson"), ("failed", "Mango refused"),
+         ("disabled", "Routing is off"), ("no_owner", "No responsible salesperson"),
+         ("no_extension", "The salesperson has no extension")],
+        string="Routing", readonly=True,
+        help="What became of sending this incoming call to the customer's salesperson.")
+    route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
+    route_message = fields.Char(string="Routing Details", readonly=True)
+    route_command_id = fields.Char(readonly=True, index="btree_not_null", copy=False)
     summary_received = fields.Boolean(readonly=True,
                                       help="Mango sent its final summary of the call.")
     leg_ids = fields.One2many("mango.call.leg", "call_id", string="Legs", readonly=True)
@@ -83,6 +107,105 @@ class MangoCall(models.Model):
         self.ensure_one()
         return self.to_number if self.direction == "outgoing" else self.from_number
 
+    # -- who is calling --------------------------------------------------------------------
+
+    def _mango_identify(self):
+        """Normalise the customer's number and, the first time, link contact and lead."""
+        self.ensure_one()
+        raw = self._external_number() or ""
+        if self.direction == "internal" or raw == (self.external_number or ""):
+            return
+        number = classify(raw, self.company_id.country_id.code or "RU")
+        vals = {"external_number": raw, "external_e164": number.e164 or False}
+        if number.e164 and not (self.partner_id or self.lead_id):
+            partner, lead = self._mango_match(self.company_id, number.e164)
+            vals.update(partner_id=partner.id, lead_id=lead.id)
+        self.write(vals)
+
+    @api.model
+    def _mango_match(self, company, e164):
+        """The contact and open lead of a number, the same every time.
+
+        The contact person comes before its company, the most recently updated open
+        lead or opportunity (not won, not lost) with that number or of that contact
+        before the others.
+        """
+        in_company = [("company_id", "in", [company.id, False])]
+        partner = self.env["res.partner"].sudo().search(
+            [("phone_sanitized", "=", e164)] + in_company,
+            order="is_company, write_date desc, id desc", limit=1)
+        lead_domain = [("phone_sanitized", "=", e164)]
+        if partner:
+            lead_domain = ["|", ("partner_id", "=", partner.id)] + lead_domain
+        lead = self.env["crm.lead"].sudo().search(
+            lead_domain + in_company + [("won_status", "=", "pending")],
+            order="write_date desc, id desc", limit=1)
+        return partner or lead.partner_id, lead
+
+    @api.model
+    def _mango_relink(self, records):
+        """Link earlier unlinked calls from these contacts' or leads' numbers to them."""
+        field = "lead_id" if records._name == "crm.lead" else "partner_id"
+        by_number = {}
+        for record in records.sudo():
+            if record.phone_sanitized and not (field == "lead_id" and record.won_status != "pending"):
+                by_number.setdefault(record.phone_sanitized, record)
+        if not by_number:
+            return
+        calls = self.sudo().search([("external_e164", "in", list(by_number)), (field, "=", False)])
+        for call in calls:
+            record = by_number[call.external_e164]
+            if record.company_id and record.company_id != call.company_id:
+                continue
+            vals = {field: record.id}
+            if field == "lead_id" and not call.partner_id and record.partner_id:
+                vals["partner_id"] = record.partner_id.id
+            call.write(vals)
+
+    def _mango_responsible(self):
+        """The salesperson of the lead, else of the contact, else of its company."""
+        self.ensure_one()
+        partner = self.partner_id
+        return self.lead_id.user_id or partner.user_id or partner.commercial_partner_id.user_id
+
+    # -- routing to the responsible salesperson ------------------------------------------
+
+    def _mango_route(self, event):
+        """Send a known caller waiting in the voice menu to their salesperson.
+
+        The command goes out from a thread once this transaction has committed, so the
+        webhook never waits on Mango; every outcome is recorded on the call.
+        """
+        self.ensure_one()
+        user = self._mango_responsible()
+        extension = user.mango_extension if user and self.company_id in user.company_ids else ""
+        if not self.company_id.mango_routing:
+            status = "disabled"
+        elif not user:
+            status = "no_owner"
+        elif not extension:
+            status = "no_extension"
+        else:
+            status = "pending"
+        vals = {"route_status": status, "route_user_id": user.id}
+        if status == "pending":
+            vals["route_command_id"] = MangoClient.new_command_id("route")
+            name = (self.partner_id or self.lead_id).display_name or ""
+            threading.Thread(
+                target=_send_route, daemon=True, name="mango-route",
+                args=(self.env.cr.dbname, self.id, vals["route_command_id"], event.call_id,
+                      extension, name)).start()
+        self.write(vals)
+
+    def _mango_apply_route_result(self, result):
+        self.ensure_one()
+        if codes.is_success(result.result):
+            self.write({"route_status": "routed", "route_message": False})
+        else:
+            error = MangoError.from_code(result.result)
+            self.write({"route_status": "failed",
+                        "route_message": self.company_id._mango_error_message(error)})
+
     # -- applying notifications --------------------------------------------------------
 
     @api.model
@@ -92,6 +215,8 @@ class MangoCall(models.Model):
         Call, summary and recording notifications create the call when it is new;
         other notifications with an entry (DTMF) are only linked to a known call.
         """
+        if isinstance(notification, events.CommandResult):
+            return self._mango_apply_command_result(company, notification)
         entry_id = getattr(notification, "entry_id", "")
         if not entry_id:
             return self.browse()
@@ -99,6 +224,16 @@ class MangoCall(models.Model):
         call = self._mango_lock(company, entry_id, create=bool(method))
         if call and method:
             getattr(call, method)(notification)
+        return call
+
+    @api.model
+    def _mango_apply_command_result(self, company, result):
+        if result.command != "route":
+            return self.browse()
+        call = self.sudo().search([("company_id", "=", company.id),
+                                   ("route_command_id", "=", result.command_id)], limit=1)
+        if call:
+            call._mango_apply_route_result(result)
         return call
 
     @api.model
@@ -125,10 +260,11 @@ class MangoCall(models.Model):
                        VALUES (%s, %s, 'ringing', %s, %s, now() at time zone 'utc',
                                now() at time zone 'utc')
                        RETURNING id""",
-                    company.id, entry_id, self.env.uid, self.env.uid))
+                    company.id, entry_id, self.env.uid, self.env.uid), log_exceptions=False)
+                call_id = cr.fetchone()[0]
         except UniqueViolation:
             raise ConcurrencyError("mango.call %s created concurrently" % entry_id) from None
-        return self.browse(cr.fetchone()[0])
+        return self.browse(call_id)
 
     def _mango_apply_call_event(self, event):
         self.ensure_one()
@@ -150,6 +286,10 @@ class MangoCall(models.Model):
         if vals:
             self.write(vals)
         self._mango_refresh_from_legs()
+        self._mango_identify()
+        if event.call_state == "Appeared" and event.location == "ivr" \
+                and self.direction == "incoming" and not self.route_status:
+            self._mango_route(event)
 
     @staticmethod
     def _mango_direction(event):
@@ -211,6 +351,7 @@ class MangoCall(models.Model):
         if direction == "incoming" and summary.line_number and not summary.to_number:
             vals["to_number"] = summary.line_number
         self.write(vals)
+        self._mango_identify()
 
     def _mango_apply_recording(self, event):
         self.ensure_one()
@@ -219,3 +360,49 @@ class MangoCall(models.Model):
     def _mango_employee_values(self, extension):
         user = self.env["res.users"]._mango_user_for_extension(self.company_id, extension)
         return {"extension": extension or False, "user_id": user.id}
+
+
+def _send_route(dbname, call_id, command_id, leg_call_id, extension, display_name):
+    """Thread: wait for the webhook's commit, send ``commands/route``, record the outcome."""
+    registry = Registry(dbname)
+    deadline = time.monotonic() + ROUTE_WAIT_SECONDS
+    company_id = None
+    while company_id is None:
+        with registry.cursor() as cr:
+            cr.execute("SELECT company_id FROM mango_call WHERE id = %s AND route_command_id = %s",
+                       [call_id, command_id])
+            row = cr.fetchone()
+        if row:
+            company_id = row[0]
+        elif time.monotonic() > deadline:
+            return  # the webhook's transaction was rolled back: its retry routes instead
+        else:
+            time.sleep(0.02)
+    with registry.cursor() as cr:
+        company = api.Environment(cr, api.SUPERUSER_ID, {})["res.company"].browse(company_id)
+        try:
+            client = company._mango_client(timeout=ROUTE_TIMEOUT)
+        except MangoError as error:
+            client, failure = None, company._mango_error_message(error)
+    if client:
+        try:
+            client.route(leg_call_id, extension, command_id=command_id, display_name=display_name)
+            failure = None
+        except MangoError as error:
+            failure = error
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+
+        def record():
+            call = env["mango.call"].browse(call_id)
+            if call.route_status != "pending":
+                return  # Mango's result/route arrived first
+            if failure is None:
+                call.write({"route_status": "sent", "route_message": False})
+            else:
+                message = failure if isinstance(failure, str) \
+                    else call.company_id._mango_error_message(failure)
+                call.write({"route_status": "failed", "route_message": message})
+                _logger.info("Mango refused routing call %s: %s", call_id, failure)
+
+        retrying(record, env)

@@ -58,8 +58,9 @@ class MangoEvent(models.Model):
                                now() at time zone 'utc')
                        RETURNING id""",
                     company.id, path, raw_json, digest, entry_id or None, self.env.uid,
-                    self.env.uid))
+                    self.env.uid), log_exceptions=False)
+                event_id = self.env.cr.fetchone()[0]
         except UniqueViolation:
             return self.browse()
-        return self.browse(self.env.cr.fetchone()[0])
+        return self.browse(event_id)
 

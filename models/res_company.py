@@ -15,6 +15,10 @@ class ResCompany(models.Model):
     mango_api_salt = fields.Char(
         string="Signing Key", groups="base.group_system", copy=False,
         help="'Ключ для создания подписи' from Mango's API connector. It is never sent.")
+    mango_routing = fields.Boolean(
+        string="Route Known Callers",
+        help="While a known customer hears the greeting, put them through to the extension of "
+             "their salesperson (of the open lead, else of the contact).")
 
     @api.model
     def _mango_company_for_key(self, key):

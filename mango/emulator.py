@@ -1,0 +1,364 @@
+"""The project's own Mango Office: a small HTTP server speaking the VPBX API as documented.
+
+Tests and the demo talk to it over 127.0.0.1 instead of Mango. It checks signatures like
+Mango (result codes 3102, 3103, 3105, 3400), records every command, answers the queries
+the addon makes, fails or stalls on demand, and plays calls into Odoo by posting signed
+notifications. ``python3 -m mango.emulator --help`` runs it for the demo.
+"""
+import argparse
+import itertools
+import json
+import random
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from .signing import form_body, signature_ok
+
+FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+RATE_LIMIT_BODY = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0,
+                   "status": 429}
+COMMANDS = ("commands/callback", "commands/route", "commands/call/hangup", "commands/transfer",
+            "commands/sms", "commands/recording/start")
+
+
+def mango_user(name, extension, email="", user_id=None):
+    """An employee as ``config/users/request`` describes one."""
+    return {"general": {"name": name, "email": email, "department": "", "position": "",
+                        "user_id": user_id},
+            "telephony": {"extension": str(extension), "outgoingline": "74951234567",
+                          "numbers": [{"number": f"sip:{extension}@demo.mangosip.ru",
+                                       "protocol": "sip", "order": 1, "wait_sec": 20,
+                                       "status": "on"}]}}
+
+
+class MangoEmulator:
+    def __init__(self, key, salt, host="127.0.0.1", port=0):
+        self.key, self.salt = key, salt
+        self.users = [mango_user("Анна Смирнова", "101", "anna@example.com", 400001),
+                      mango_user("Борис Иванов", "102", "boris@example.com", 400002),
+                      mango_user("Вера Кузнецова", "103", "vera@example.com", 400003)]
+        self.recordings = {}
+        self.requests = []
+        self.notify_url = None
+        self._faults, self._delays, self._files = {}, {}, {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = None
+
+    @property
+    def url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/vpbx/"
+
+    def start(self):
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- what tests set and read ---------------------------------------------------------
+
+    def add_user(self, name, extension, email="", user_id=None):
+        self.users.append(mango_user(name, extension, email, user_id))
+
+    def add_recording(self, recording_id, data=FAKE_MP3):
+        self.recordings[recording_id] = data
+
+    def fail(self, path, code=None, http_status=None, times=None):
+        """Answer ``path`` ("*" for all) with a result code or an HTTP error."""
+        self._faults[path] = {"code": code, "http_status": http_status, "times": times}
+
+    def delay(self, path, seconds):
+        self._delays[path] = seconds
+
+    def requests_to(self, path):
+        with self._lock:
+            return [r for r in self.requests if r["path"] == path]
+
+    def clear(self):
+        with self._lock:
+            self.requests.clear()
+
+    def reset(self):
+        self._faults.clear()
+        self._delays.clear()
+        self.clear()
+
+    # -- notifications to Odoo -----------------------------------------------------------
+
+    def notify(self, webhook_base, path, payload):
+        url = webhook_base.rstrip("/") + "/" + path
+        return requests.post(url, data=form_body(self.key, self.salt, payload), timeout=30)
+
+    def play(self, webhook_base, notifications, pause=0.0):
+        responses = []
+        for path, payload in notifications:
+            responses.append(self.notify(webhook_base, path, payload))
+            time.sleep(pause)
+        return responses
+
+    # -- answering the API -----------------------------------------------------------------
+
+    def _take_fault(self, path):
+        for key in (path, "*"):
+            fault = self._faults.get(key)
+            if fault:
+                if fault["times"] is not None:
+                    fault["times"] -= 1
+                    if fault["times"] <= 0:
+                        del self._faults[key]
+                return fault
+        return None
+
+    def answer(self, path, form):
+        """(status, headers, body) for a POST to ``/vpbx/<path>``."""
+        time.sleep(self._delays.get(path, self._delays.get("*", 0)))
+        if not all(form.get(name) is not None for name in ("vpbx_api_key", "sign", "json")):
+            return _json(420, {"code": 3103})
+        if form["vpbx_api_key"] != self.key:
+            return _json(420, {"code": 3105})
+        if not signature_ok(self.key, form["json"], self.salt, form["sign"]):
+            return _json(420, {"code": 3102})
+        try:
+            payload = json.loads(form["json"])
+        except ValueError:
+            return _json(420, {"code": 3400})
+        with self._lock:
+            self.requests.append({"path": path, "payload": payload, "json": form["json"],
+                                  "time": time.time()})
+        fault = self._take_fault(path)
+        if fault:
+            if fault["http_status"] == 429:
+                return _json(429, RATE_LIMIT_BODY)
+            if fault["code"] is None:
+                return fault["http_status"] or 500, {"Content-Type": "text/html"}, b"<h1>Error</h1>"
+            return _json(fault["http_status"] or 420, {"code": fault["code"]})
+        if path == "config/users/request":
+            return _json(200, {"result": 1000, "users": self._users(payload)})
+        if path == "account/balance":
+            return _json(200, {"result": 1000, "balance": 1000.0, "currency": "RUB"})
+        if path == "queries/recording/post":
+            return self._recording(payload)
+        if path in COMMANDS:
+            self._post_result(path, payload)
+            return _json(200, {"result": 1000, "command_id": payload.get("command_id", "")})
+        return 404, {"Content-Type": "text/plain"}, b"not found"
+
+    def _users(self, payload):
+        wanted = payload.get("extension")
+        with_id = "general.user_id" in (payload.get("ext_fields") or [])
+        users = []
+        for user in self.users:
+            if wanted and user["telephony"]["extension"] != str(wanted):
+                continue
+            general = dict(user["general"])
+            if not with_id:
+                general.pop("user_id", None)
+            users.append({**user, "general": general})
+        return users
+
+    def _recording(self, payload):
+        recording_id = payload.get("recording_id")
+        if recording_id not in self.recordings:
+            return _json(420, {"code": 3320})
+        token = secrets.token_urlsafe(16)
+        self._files[token] = self.recordings[recording_id]
+        host, port = self._server.server_address[:2]
+        return 302, {"Location": f"http://{host}:{port}/files/{token}"}, b""
+
+    def download(self, token):
+        data = self._files.pop(token, None)  # Mango's links work once
+        if data is None:
+            return 404, {"Content-Type": "text/plain"}, b"expired"
+        return 200, {"Content-Type": "audio/mpeg"}, data
+
+    def _post_result(self, path, payload):
+        if not self.notify_url or not payload.get("command_id"):
+            return
+        result = ("result/" + path.removeprefix("commands/"),
+                  {"command_id": payload["command_id"], "result": 1000})
+        threading.Thread(target=self.play, args=(self.notify_url, [result], 0.2),
+                         daemon=True).start()
+
+
+def _json(status, body):
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def _handler(emulator):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            path = urlsplit(self.path).path
+            if not path.startswith("/vpbx/"):
+                return self._send(404, {"Content-Type": "text/plain"}, b"not found")
+            length = int(self.headers.get("Content-Length") or 0)
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(),
+                                                 keep_blank_values=True).items()}
+            self._send(*emulator.answer(path[len("/vpbx/"):].strip("/"), form))
+
+        def do_GET(self):  # noqa: N802
+            path = urlsplit(self.path).path
+            if path.startswith("/files/"):
+                return self._send(*emulator.download(path[len("/files/"):]))
+            self._send(404, {"Content-Type": "text/plain"}, b"not found")
+
+        def _send(self, status, headers, body):
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+# -- call scenarios: the notifications Mango posts for one call (reference §2.3-2.6) -------
+
+def _leg(entry_id, call_id, seq, state, timestamp, location, src, dst, **extra):
+    return ("events/call", {"entry_id": entry_id, "call_id": call_id, "timestamp": timestamp,
+                            "seq": seq, "call_state": state, "location": location,
+                            "from": src, "to": dst, **extra})
+
+
+def _summary(entry_id, direction, src, dst, line, times, answered, reason):
+    create, forward, talk, end = times
+    return ("events/summary", {
+        "entry_id": entry_id, "call_direction": direction, "from": src, "to": dst,
+        "line_number": line, "create_time": create, "forward_time": forward,
+        "talk_time": talk if answered else 0, "end_time": end,
+        "entry_result": 1 if answered else 0, "disconnect_reason": reason})
+
+
+def _recording(entry_id, call_id, recording_id, extension, start, end):
+    base = {"recording_id": recording_id, "entry_id": entry_id, "call_id": call_id,
+            "extension": extension}
+    return [("events/recording", {**base, "recording_state": "Started", "seq": 1,
+                                  "timestamp": start}),
+            ("events/recording", {**base, "recording_state": "Completed", "seq": 2,
+                                  "timestamp": end, "completion_code": 1000,
+                                  "recipient": "Cloud"}),
+            ("events/record/added", {"entry_id": entry_id, "recording_id": recording_id,
+                                     "product_id": 300022532, "user_id": 400001,
+                                     "timestamp": end + 5})]
+
+
+def incoming_call(entry_id, caller, line="74951234567", extension="101", answered=True,
+                  start=None, talk_seconds=42, recording_id=None):
+    """A customer calls the line, hears the voice menu, then the employee's phone rings."""
+    t0 = int(start or time.time())
+    ivr, leg = f"{entry_id}:ivr", f"{entry_id}:{extension}"
+    src = {"number": caller} if caller else {}
+    device = f"sip:{extension}@demo.mangosip.ru"
+    at_employee = {"extension": extension, "number": device, "line_number": line}
+    notifications = [
+        _leg(entry_id, ivr, 1, "Appeared", t0, "ivr", src,
+             {"number": line, "line_number": line}),
+        _leg(entry_id, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
+             {"number": line, "line_number": line}, disconnect_reason=1100),
+        _leg(entry_id, leg, 1, "Appeared", t0 + 3, "abonent",
+             {**src, "taken_from_call_id": ivr}, at_employee),
+    ]
+    talk, end = t0 + 8, t0 + 8 + talk_seconds
+    if answered:
+        notifications += [
+            _leg(entry_id, leg, 2, "Connected", talk, "abonent", src, at_employee),
+            _leg(entry_id, leg, 3, "Disconnected", end, "abonent", src, at_employee,
+                 disconnect_reason=1110)]
+    else:
+        end = t0 + 23
+        notifications.append(_leg(entry_id, leg, 2, "Disconnected", end, "abonent", src,
+                                  at_employee, disconnect_reason=1111))
+    notifications.append(_summary(entry_id, 1, src, {"extension": extension, "number": device},
+                                  line, (t0, t0 + 3, talk, end), answered,
+                                  1110 if answered else 1111))
+    if recording_id and answered:
+        notifications += _recording(entry_id, leg, recording_id, extension, talk, end)
+    return notifications
+
+
+def outgoing_call(entry_id, extension, number, answered=True, start=None, talk_seconds=30,
+                  line="74951234567"):
+    """An employee calls a customer from their phone."""
+    t0 = int(start or time.time())
+    leg = f"{entry_id}:out"
+    src = {"extension": extension, "number": f"sip:{extension}@demo.mangosip.ru"}
+    dst = {"number": number, "line_number": line}
+    talk, end = t0 + 6, t0 + 6 + (talk_seconds if answered else 14)
+    notifications = [_leg(entry_id, leg, 1, "Appeared", t0, "abonent", src, dst)]
+    if answered:
+        notifications.append(_leg(entry_id, leg, 2, "Connected", talk, "abonent", src, dst))
+    notifications += [
+        _leg(entry_id, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
+             disconnect_reason=1120 if answered else 1111),
+        _summary(entry_id, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
+                 1120 if answered else 1111)]
+    return notifications
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+DEMO_CALLERS = ["79161234567", "380671234567", "74955404444", "79035556677", "89261112233"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Mango Office emulator for the demo")
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--salt", required=True)
+    parser.add_argument("--port", type=int, default=8079)
+    parser.add_argument("--odoo", help="Odoo's webhook base, e.g. http://127.0.0.1:8069/mango")
+    parser.add_argument("--every", type=float, default=30, help="seconds between demo calls")
+    args = parser.parse_args()
+    emulator = MangoEmulator(args.key, args.salt, port=args.port).start()
+    emulator.notify_url = args.odoo
+    print(f"Mango emulator on {emulator.url}", flush=True)
+    try:
+        for n in itertools.count(1):
+            time.sleep(args.every if n > 1 else 5)
+            if not args.odoo:
+                continue
+            entry = f"demo-{int(time.time())}-{n}"
+            extension = random.choice(["101", "102"])
+            caller = random.choice(DEMO_CALLERS)
+            if random.random() < 0.7:
+                calls = incoming_call(entry, caller, extension=extension,
+                                      answered=random.random() < 0.7,
+                                      talk_seconds=random.randint(20, 300),
+                                      recording_id=f"rec-{entry}")
+                emulator.add_recording(f"rec-{entry}")
+                kind = "incoming"
+            else:
+                calls = outgoing_call(entry, extension, caller,
+                                      talk_seconds=random.randint(20, 300))
+                kind = "outgoing"
+            try:
+                statuses = [r.status_code for r in emulator.play(args.odoo, calls, pause=1.0)]
+                print(f"{kind} call {entry} {caller} ext {extension}: {statuses}", flush=True)
+            except requests.RequestException as error:
+                print(f"Odoo did not take call {entry}: {error}", flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

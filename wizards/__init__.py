@@ -1,0 +1,1 @@
+from . import mango_user_import, mango_user_import_line
