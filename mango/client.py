@@ -45,12 +45,12 @@ class MangoError(Exception):
 
 
 class MangoClient:
-    """Signed requests to one PBX. ``timeout`` is (connect, read) in seconds."""
+    """Signed requests to one PBX; ``timeout`` in seconds."""
 
     DEFAULT_URL = "https://app.mango-office.ru/vpbx/"
     DISPLAY_NAME_BYTES = 64
 
-    def __init__(self, base_url, key, salt, timeout=(3.05, 10), session=None):
+    def __init__(self, base_url, key, salt, timeout=10.0, session=None):
         if not key or not salt:
             raise MangoError(_lt("The PBX unique code and signing key are not set"))
         self.base_url = (base_url or self.DEFAULT_URL).rstrip("/") + "/"

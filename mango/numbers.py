@@ -2,7 +2,9 @@
 
 Mango sends phone numbers as digits without ``+`` (``79161234567``). They are read as
 international first (``+<digits>``), then in the company's country, so that
-``89161234567`` and ``9161234567`` are the same Russian mobile; a number that parses
+``89161234567`` and ``9161234567`` are the same Russian mobile; digits that start with
+the country's trunk prefix (8 in Russia) are read in the country first, since
+``84955404444`` would otherwise be a valid Vietnamese number. A number that parses
 neither way keeps its raw value.
 """
 import re
@@ -47,10 +49,19 @@ def classify(raw, region="RU"):
         return Number(raw, "unknown")
     if len(digits) <= MAX_EXTENSION_DIGITS and not raw.startswith("+"):
         return Number(raw, "extension")
-    e164 = _valid_e164("+" + digits)
-    if not e164 and not raw.startswith("+") and region:
-        e164 = _valid_e164(digits, region.upper())
+    if raw.startswith("+") or not region:
+        e164 = _valid_e164("+" + digits)
+    elif digits.startswith(_national_prefix(region)):
+        # 8 916 … in Russia: the trunk prefix, though +8… may also parse elsewhere
+        e164 = _valid_e164(digits, region.upper()) or _valid_e164("+" + digits)
+    else:
+        e164 = _valid_e164("+" + digits) or _valid_e164(digits, region.upper())
     return Number(raw, "phone", e164) if e164 else Number(raw, "unknown")
+
+
+def _national_prefix(region):
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    return (metadata and metadata.national_prefix) or "\x00"
 
 
 def e164(raw, region="RU"):

@@ -19,7 +19,7 @@ _logger = logging.getLogger(__name__)
 DIRECTIONS = {0: "internal", 1: "incoming", 2: "outgoing"}
 NORMAL_END = 1100
 ROUTE_WAIT_SECONDS = 5  # how long the routing thread waits for the webhook's commit
-ROUTE_TIMEOUT = (2, 3)  # the caller is waiting in the voice menu
+ROUTE_TIMEOUT = 3.0  # seconds; the caller is waiting in the voice menu
 APPLY = {
     events.CallEvent: "_mango_apply_call_event",
     events.Summary: "_mango_apply_summary",
@@ -390,6 +390,9 @@ def _send_route(dbname, call_id, command_id, leg_call_id, extension, display_nam
             failure = None
         except MangoError as error:
             failure = error
+        except Exception as error:  # noqa: BLE001 - the call must not stay "pending"
+            _logger.exception("Routing call %s failed", call_id)
+            failure = MangoError(error.__class__.__name__)
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
 

@@ -27,7 +27,7 @@ class ResCompany(models.Model):
             return self.browse()
         return self.sudo().search([("mango_api_key", "=", key)], limit=1)
 
-    def _mango_client(self, timeout=(3.05, 10)):
+    def _mango_client(self, timeout=10.0):
         """The Mango API client of this company's PBX; MangoError when it is not set up."""
         self.ensure_one()
         company = self.sudo()

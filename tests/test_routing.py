@@ -2,6 +2,7 @@ import threading
 import time
 
 from odoo.tests import tagged
+from odoo.tests.common import release_test_lock
 
 from ..mango.emulator import incoming_call
 from .common import MangoCase
@@ -30,9 +31,11 @@ class TestRouting(MangoCase):
         return payload["call_id"]
 
     def wait_for_routing(self):
-        for thread in threading.enumerate():
-            if thread.name == "mango-route":
-                thread.join(timeout=30)
+        """Let the routing thread take the test cursor, and wait until it is done."""
+        with release_test_lock():
+            for thread in threading.enumerate():
+                if thread.name == "mango-route":
+                    thread.join(timeout=30)
         self.env.invalidate_all()
 
     def test_known_caller_is_sent_to_the_salesperson_with_their_name(self):

@@ -1,0 +1,213 @@
+import time
+from urllib.parse import urlsplit
+
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import _super_send
+
+from ..mango import MangoClient, MangoError, parse_notification
+from ..mango.emulator import MangoEmulator, incoming_call, outgoing_call
+from ..mango.events import (CallEvent, CommandResult, Dtmf, MalformedNotification, Other, Ping,
+                            RecordAdded, RecordingEvent, SmsStatus, Summary)
+from ..mango.signing import dumps, form_body, sign, signature_ok
+
+VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"
+
+
+@tagged("post_install", "-at_install")
+class TestSigning(BaseCase):
+    """Mango's own PHP examples print these signatures (reference §1.3)."""
+
+    def test_official_vectors(self):
+        vectors = {
+            '{"command_id":"your-command-id","from":{"extension":"<extension>","number":""},'
+            '"to_number":"<to_number>"}':
+                "afdeb462cd5e0e422a9c9220390124608df06a4472cb1add6ebd6e24184bd15a",
+            '{"command_id":"your-command-id","call_id":"<CALL_ID>"}':
+                "2d1d01246f52cec1fdb44f2a4d7091dc54f67e318369c0628201d66b5d336ef0",
+            '{"date_from":"1445288400","date_to":"1445374859","from":{"extension":"",'
+            '"number":""},"to":{"extension":"","number":""}}':
+                "94e263aa0aa65d77481b86e9224fa2230265faa387322e40716389406982c0fb",
+            '{"key":"<REQUEST_KEY>"}':
+                "515069b8c079df62f408e36dd7933912b8e86d833c5927ee77eb4b68d766c4f5",
+        }
+        for json_str, expected in vectors.items():
+            with self.subTest(json=json_str):
+                self.assertEqual(sign(VECTOR_KEY, json_str, VECTOR_SALT), expected)
+                self.assertTrue(signature_ok(VECTOR_KEY, json_str, VECTOR_SALT, expected))
+
+    def test_form_body_signs_the_exact_json_it_sends(self):
+        body = form_body("k", "s", {"command_id": "c1", "to_number": "Привет"})
+        self.assertEqual(body["json"], '{"command_id":"c1","to_number":"Привет"}')
+        self.assertEqual(body["sign"], sign("k", body["json"], "s"))
+
+    def test_bad_signatures(self):
+        json_str = dumps({"a": 1})
+        good = sign("k", json_str, "s")
+        self.assertFalse(signature_ok("k", dumps({"a": 2}), "s", good))
+        self.assertFalse(signature_ok("k", json_str, "other", good))
+        self.assertFalse(signature_ok("k", json_str, "s", ""))
+        self.assertFalse(signature_ok("k", json_str, "s", None))
+
+
+@tagged("post_install", "-at_install")
+class TestNotificationParsing(BaseCase):
+    """Every notification path of reference §2.2, as Mango sends them."""
+
+    def test_real_call_event(self):
+        event = parse_notification("events/call", (
+            '{"entry_id":"MTYxNzM5NjY0OTE=","call_id":"MToxMDA4NjI3Nzo1MDI6NjQ0MjQzNTM5",'
+            '"timestamp":1670060542,"seq":"2","call_state":"Connected","location":"abonent",'
+            '"from":{"number":"79607164646","taken_from_call_id":"MToxMDA4NjI3Nzo1MDI6"},'
+            '"to":{"extension":"222","number":"79776307393","line_number":'
+            '"sip:roistat-0758@vpbx400076322.mangosip.ru","acd_group":"999"},"dct":{"type":0}}'))
+        self.assertIsInstance(event, CallEvent)
+        self.assertEqual((event.seq, event.call_state, event.from_number, event.to_extension,
+                          event.acd_group), (2, "Connected", "79607164646", "222", "999"))
+
+    def test_every_path(self):
+        cases = [("events/call", incoming_call("E", "79161234567")[0][1], CallEvent),
+                 ("events/summary", incoming_call("E", "79161234567")[-1][1], Summary),
+                 ("events/recording", {"recording_id": "r", "recording_state": "Completed",
+                                       "seq": 2, "entry_id": "E", "completion_code": 4002},
+                  RecordingEvent),
+                 ("events/record/added", {"entry_id": "E", "recording_id": "r",
+                                          "user_id": 300049012, "timestamp": 1578664187},
+                  RecordAdded),
+                 ("events/dtmf", {"seq": 2, "dtmf": "123", "call_id": "c", "entry_id": "E"},
+                  Dtmf),
+                 ("events/sms", {"command_id": "s", "reason": "1000"}, SmsStatus),
+                 ("result/callback", {"command_id": "c", "result": 1000}, CommandResult),
+                 ("result/call/hangup", {"command_id": "c", "result": "4101"}, CommandResult),
+                 ("result/stat", {"key": "k"}, Other),
+                 ("events/record/tagged", {"entry_id": "E"}, Other),
+                 ("ping", {}, Ping)]
+        for path, payload, kind in cases:
+            with self.subTest(path=path):
+                self.assertIsInstance(parse_notification(path, dumps(payload)), kind)
+        self.assertEqual(parse_notification("result/call/hangup", dumps(cases[7][1])),
+                         CommandResult("call/hangup", "c", 4101))
+        self.assertIsInstance(parse_notification("/ping/", ""), Ping)
+
+    def test_summary_outcome(self):
+        answered, missed = (parse_notification("events/summary", dumps(calls[-1][1]))
+                            for calls in (incoming_call("A", "7916"),
+                                          incoming_call("M", "7916", answered=False)))
+        self.assertTrue(answered.answered)
+        self.assertFalse(missed.answered)
+        self.assertEqual(parse_notification(
+            "events/summary", dumps(outgoing_call("O", "101", "7916")[-1][1])).direction, 2)
+
+    def test_malformed(self):
+        for path, json_str in (("events/call", "{"), ("events/call", "[]"),
+                               ("events/call", '{"call_id":"c","call_state":"Appeared",'
+                                               '"seq":1,"timestamp":1}'),
+                               ("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
+                                               '"timestamp":1,"call_state":"Ringing"}'),
+                               ("events/call", '{"entry_id":"E","call_id":"c","seq":"x",'
+                                               '"timestamp":1,"call_state":"Appeared"}'),
+                               ("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
+                                               '"timestamp":1,"call_state":"Appeared",'
+                                               '"from":"79161234567"}'),
+                               ("events/summary", '{"entry_id":"E","call_direction":5}'),
+                               ("events/recording", '{"recording_id":"r","entry_id":"E"}'),
+                               ("result/route", '{"command_id":"c"}')):
+            with self.subTest(path=path, json=json_str), self.assertRaises(MalformedNotification):
+                parse_notification(path, json_str)
+
+
+@tagged("post_install", "-at_install")
+class TestClient(BaseCase):
+    """The one class that talks to Mango, against the emulator."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = MangoEmulator("key", "salt").start()
+        cls.addClassCleanup(cls.emulator.stop)
+
+    @classmethod
+    def _request_handler(cls, s, r, **kw):
+        if urlsplit(r.url).port == urlsplit(cls.emulator.url).port:
+            return _super_send(s, r, **kw)  # keep the short timeouts this class tests
+        return super()._request_handler(s, r, **kw)
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.client = MangoClient(self.emulator.url, "key", "salt", timeout=2)
+
+    def assertMangoError(self, code, words, call, *args, **kwargs):
+        with self.assertRaises(MangoError) as caught:
+            call(*args, **kwargs)
+        self.assertEqual(caught.exception.code, code)
+        self.assertIn(words, str(caught.exception))
+        return caught.exception
+
+    def test_users(self):
+        users = self.client.users()
+        self.assertEqual([u["telephony"]["extension"] for u in users], ["101", "102", "103"])
+        self.assertEqual(users[0]["general"]["user_id"], 400001)
+        self.assertEqual(self.emulator.requests_to("config/users/request")[0]["payload"],
+                         {"ext_fields": ["general.user_id"]})
+
+    def test_callback_rings_the_employee_then_the_number(self):
+        command_id = self.client.callback("101", "79161234567")
+        self.assertEqual(self.emulator.requests_to("commands/callback")[0]["payload"], {
+            "command_id": command_id, "from": {"extension": "101"}, "to_number": "79161234567"})
+
+    def test_route_with_a_long_cyrillic_name(self):
+        name = "Общество с ограниченной ответственностью «Ромашка»"
+        self.client.route("leg-1", "101", command_id="c1", display_name=name)
+        payload = self.emulator.requests_to("commands/route")[0]["payload"]
+        shown = payload["sip_headers"]["From/display-name"]
+        self.assertLessEqual(len(shown.encode()), 64)
+        self.assertTrue(name.startswith(shown))
+        self.assertGreater(len(shown.encode()), 62, "cut at the limit, not before")
+        self.assertEqual((payload["call_id"], payload["to_number"]), ("leg-1", "101"))
+
+    def test_recording_follows_the_one_time_link(self):
+        self.emulator.add_recording("rec-1", b"ID3 fake mp3")
+        self.assertEqual(self.client.recording("rec-1"), ("audio/mpeg", b"ID3 fake mp3"))
+        self.assertMangoError(3320, "Recording not found", self.client.recording, "rec-2")
+
+    def test_result_codes_in_words(self):
+        for code, words in ((3102, "Signature mismatch"), (3105, "Invalid PBX unique code"),
+                            (2241, "Insufficient funds"), (5001, "overloaded")):
+            with self.subTest(code=code):
+                self.emulator.fail("config/users/request", code=code, times=1)
+                self.assertMangoError(code, words, self.client.users)
+
+    def test_wrong_salt_is_what_mango_says(self):
+        client = MangoClient(self.emulator.url, "key", "wrong", timeout=2)
+        self.assertMangoError(3102, "Signature mismatch", client.users)
+        client = MangoClient(self.emulator.url, "other", "salt", timeout=2)
+        self.assertMangoError(3105, "unique code", client.users)
+
+    def test_http_failures(self):
+        self.emulator.fail("*", http_status=429, times=1)
+        error = self.assertMangoError(4290, "Rate limit", self.client.users)
+        self.assertTrue(error.retryable)
+        self.emulator.fail("*", http_status=401, code=3000, times=1)
+        self.assertMangoError(None, "two minutes", self.client.users)
+        self.emulator.fail("*", http_status=500, times=1)
+        self.assertMangoError(None, "HTTP status 500", self.client.users)
+
+    def test_timeout_and_refused_connection_fail_fast_without_retry(self):
+        self.emulator.delay("commands/route", 1.0)
+        client = MangoClient(self.emulator.url, "key", "salt", timeout=0.3)
+        started = time.monotonic()
+        self.assertMangoError(None, "did not answer in time", client.route, "leg", "101")
+        self.assertLess(time.monotonic() - started, 0.9)
+        time.sleep(0.8)
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 1)
+        down = MangoClient("http://127.0.0.1:9/vpbx/", "key", "salt", timeout=2)
+        self.assertMangoError(None, "Could not reach Mango", down.users)
+
+    def test_refusal_is_not_retried(self):
+        self.emulator.fail("commands/route", code=4101)
+        self.assertMangoError(4101, "ended", self.client.route, "leg", "101")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 1)
+
+    def test_missing_credentials(self):
+        with self.assertRaises(MangoError):
+            MangoClient(self.emulator.url, "", "salt")
