@@ -42,8 +42,9 @@ class ResCompany(models.Model):
     def _mango_error_message(self, error):
         """A MangoError in the user's language."""
         params = dict(error.params)
-        if "meaning" in params:
-            params["meaning"] = self.env._(params["meaning"])  # pylint: disable=gettext-variable
+        meaning = params.get("meaning")
+        if meaning:
+            params["meaning"] = self.env._(meaning)  # pylint: disable=gettext-variable
         return self.env._(error.reason, **params)  # pylint: disable=gettext-variable
 
     def _mango_describe_code(self, code):

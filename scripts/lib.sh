@@ -91,11 +91,12 @@ ensure_postgres() {
     export PGHOST=$sock
 }
 
-# Odoo finds addons by folder name: .dev/addons/mango_office points at the repository.
+# Odoo finds addons by folder name: <tmp>/mango_office-<checkout>/mango_office points at the
+# repository. It lives outside the repository, which Odoo walks (a link inside would loop).
 ensure_addons_path() {
-    mkdir -p "$DEV/addons"
-    ln -sfn "$ROOT" "$DEV/addons/mango_office"
-    ADDONS_PATH="$DEV/addons"
+    ADDONS_PATH="${TMPDIR:-/tmp}/mango_office-$(printf %s "$ROOT" | md5sum | cut -c1-8)"
+    mkdir -p "$ADDONS_PATH"
+    ln -sfn "$ROOT" "$ADDONS_PATH/mango_office"
 }
 
 odoo() {

@@ -47,3 +47,12 @@ class TestSettings(MangoCase):
         self.settings().write({"mango_api_key": "new-key", "mango_api_salt": "new-salt"})
         self.assertEqual(self.env.company.mango_api_key, "new-key")
         self.assertEqual(self.env.company.mango_api_salt, "new-salt")
+
+    def test_a_russian_admin_reads_the_failure_in_russian(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["mango_office"], ["ru_RU"])
+        self.emulator.fail("config/users/request", code=3102)
+        action = self.settings().with_context(lang="ru_RU").action_mango_test_connection()
+        self.assertEqual(action["params"]["title"], "Соединение с Mango Office не удалось")
+        self.assertEqual(action["params"]["message"], "Mango ответил кодом 3102: "
+                         "Подпись не совпадает: проверьте ключ для создания подписи")
