@@ -99,8 +99,13 @@ ensure_addons_path() {
     ln -sfn "$ROOT" "$ADDONS_PATH/mango_office"
 }
 
-odoo() {
+odoo() {  # in the background, call it as (exec_odoo ...) & so that $! is Odoo itself
     "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
+        ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" "$@"
+}
+
+exec_odoo() {
+    exec "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
         ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" "$@"
 }
 
