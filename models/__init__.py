@@ -1,2 +1,2 @@
-from . import crm_lead, res_company, res_config_settings, res_partner, res_users
+from . import mail_thread_phone, res_company, res_config_settings, res_partner, res_users
 from . import mango_call, mango_call_leg, mango_call_recording, mango_event
