@@ -78,6 +78,7 @@ def main():
         f"--addons-path={args.addons_path}", f"--db_host={args.db_host}",
         f"--db_user={args.db_user}", "--log-level=warn"])
     registry = Registry(args.database)
+    cleanup(registry)
     results, have = {}, 0
     try:
         for size in SIZES:
@@ -91,15 +92,22 @@ def main():
                 env = api.Environment(cr, api.SUPERUSER_ID, {})
                 measure(env, size, 50)  # warm-up
                 results[size] = measure(env, size, args.lookups)
+        print(f"{'size':>9}{'median ms':>11}{'p99 ms':>9}")
+        for size, (median, p99) in results.items():
+            print(f"{size:>9}{median:>11.3f}{p99:>9.3f}")
+        small, large = results[SIZES[0]][0], results[SIZES[1]][0]
+        print(f"ratio 1M/10k (median): {large / small:.2f}  (target: <= 1 ms at 1M, ratio <= 1.5)",
+              flush=True)
     finally:
-        with registry.cursor() as cr:
-            cr.execute("DELETE FROM crm_lead WHERE name LIKE 'bench-%%'")
-            cr.execute("DELETE FROM res_partner WHERE name LIKE 'bench-%%'")
-    print(f"{'size':>9}{'median ms':>11}{'p99 ms':>9}")
-    for size, (median, p99) in results.items():
-        print(f"{size:>9}{median:>11.3f}{p99:>9.3f}")
-    small, large = results[SIZES[0]][0], results[SIZES[1]][0]
-    print(f"ratio 1M/10k (median): {large / small:.2f}  (target: <= 1 ms at 1M, ratio <= 1.5)")
+        cleanup(registry)
+
+
+def cleanup(registry):
+    """Remove the bench rows; foreign-key triggers are off for that (a superuser role)."""
+    with registry.cursor() as cr:
+        cr.execute("SET LOCAL session_replication_role = replica")
+        cr.execute("DELETE FROM crm_lead WHERE name LIKE 'bench-%%'")
+        cr.execute("DELETE FROM res_partner WHERE name LIKE 'bench-%%'")
 
 
 if __name__ == "__main__":

@@ -246,7 +246,7 @@ class MangoCall(models.Model):
         cr = self.env.cr
         query = SQL("SELECT id FROM mango_call WHERE company_id = %s AND entry_id = %s FOR UPDATE",
                     company.id, entry_id)
-        cr.execute(query)
+        cr.execute(query, log_exceptions=False)  # a serialization failure is retried, not an error
         row = cr.fetchone()
         if row:
             return self.browse(row[0])
