@@ -136,18 +136,19 @@ class MangoCall(models.Model):
                    SELECT id FROM res_partner
                     WHERE phone_sanitized = %(number)s AND active
                       AND (company_id = %(company)s OR company_id IS NULL)
-                    ORDER BY is_company, write_date DESC, id DESC LIMIT 1)
-               SELECT (SELECT id FROM partner),
-                      (SELECT lead.id FROM crm_lead lead
-                        WHERE (lead.phone_sanitized = %(number)s
-                               OR lead.partner_id = (SELECT id FROM partner))
-                          AND lead.active AND lead.won_status = 'pending'
-                          AND (lead.company_id = %(company)s OR lead.company_id IS NULL)
-                        ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1)""",
+                    ORDER BY is_company, write_date DESC, id DESC LIMIT 1),
+               lead AS (
+                   SELECT lead.id, lead.partner_id FROM crm_lead lead
+                    WHERE (lead.phone_sanitized = %(number)s
+                           OR lead.partner_id = (SELECT id FROM partner))
+                      AND lead.active AND lead.won_status = 'pending'
+                      AND (lead.company_id = %(company)s OR lead.company_id IS NULL)
+                    ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1)
+               SELECT COALESCE((SELECT id FROM partner), (SELECT partner_id FROM lead)),
+                      (SELECT id FROM lead)""",
             number=e164, company=company.id))
         partner_id, lead_id = self.env.cr.fetchone()
-        lead = self.env["crm.lead"].browse(lead_id)
-        return self.env["res.partner"].browse(partner_id) or lead.partner_id, lead
+        return self.env["res.partner"].browse(partner_id), self.env["crm.lead"].browse(lead_id)
 
     @api.model
     def _mango_relink(self, records):
