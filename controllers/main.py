@@ -34,8 +34,9 @@ class MangoWebhook(http.Controller):
             _logger.warning("Mango notification %s malformed: %s", path, error)
             return self._answer(400, str(error))
         if not isinstance(notification, Ping):
-            request.env["mango.event"].sudo().with_company(company)._receive(
-                company, path, raw_json, notification)
+            # stored texts (routing outcomes) are written in the company's language
+            request.env["mango.event"].sudo().with_company(company).with_context(
+                lang=company.partner_id.lang)._receive(company, path, raw_json, notification)
         return self._answer(200)
 
     @staticmethod

@@ -403,6 +403,7 @@ def _send_route(dbname, call_id, command_id, leg_call_id, extension, display_nam
             failure = MangoError(error.__class__.__name__)
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
+        env = env(context={"lang": env["res.company"].browse(company_id).partner_id.lang})
 
         def record():
             call = env["mango.call"].browse(call_id)
