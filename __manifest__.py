@@ -10,6 +10,7 @@
     "data": [
         "security/mango_office_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/mango_call_views.xml",
         "views/mango_event_views.xml",
         "views/res_users_views.xml",

@@ -4,40 +4,65 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..mango import MalformedNotification, parse_notification, signature_ok
-from ..mango.events import Ping, normalize_path
+from ..mango import signature_ok
+from ..mango.events import (InvalidNotification, MalformedNotification, Ping, normalize_path,
+                            parse_notification)
 
 _logger = logging.getLogger(__name__)
 
+MAX_KEY = 128
+
 
 class MangoWebhook(http.Controller):
-    """Receives the signed notifications Mango posts to ``<base>/mango/<path>``."""
+    """Receives the signed notifications Mango posts to ``<base>/mango/<path>``.
+
+    403 and nothing written for an unknown PBX or a bad signature; 400 and nothing
+    written for what is not a notification; otherwise the notification is journaled
+    and committed before it is applied, and Mango gets its 200 whatever happens next.
+    """
 
     @http.route(["/mango", "/mango/<path:subpath>"], type="http", auth="public",
                 methods=["POST"], csrf=False, save_session=False)
     def mango_notification(self, subpath="", **form):
-        path = normalize_path(subpath)
         key, signature, raw_json = form.get("vpbx_api_key"), form.get("sign"), form.get("json")
         if not (key or signature or raw_json):
             return self._answer(200)  # "Проверить подключение" in Mango's account posts nothing
         if not (key and signature and raw_json is not None):
             return self._answer(400, "vpbx_api_key, sign and json are required")
-        company = request.env["res.company"].sudo()._mango_company_for_key(key)
-        if not company or not signature_ok(key, raw_json, company.mango_api_salt, signature):
-            _logger.warning("Mango notification %s refused from %s: %s", path or "/",
-                            request.httprequest.remote_addr,
-                            "bad signature" if company else "unknown PBX unique code")
+        company, refusal = self._company(key)
+        if company and not signature_ok(key, raw_json, company.mango_api_salt, signature):
+            refusal = "bad signature"
+        if refusal:
+            _logger.warning("Mango notification /%s refused from %s: %s", (subpath or "")[:64],
+                            request.httprequest.remote_addr, refusal)
             return self._answer(403, "forbidden")
         try:
-            notification = parse_notification(path, raw_json)
-        except MalformedNotification as error:
-            _logger.warning("Mango notification %s malformed: %s", path, error)
-            return self._answer(400, str(error))
+            path = normalize_path(subpath)
+            notification, error = parse_notification(path, raw_json), None
+        except InvalidNotification as invalid:
+            notification, error = None, invalid
+        except MalformedNotification as malformed:
+            _logger.warning("Mango notification %s is not one: %s", subpath[:64], malformed)
+            return self._answer(400, str(malformed))
         if not isinstance(notification, Ping):
-            # stored texts (routing outcomes) are written in the company's language
+            # texts stored while applying it are written in the company's language
             request.env["mango.event"].sudo().with_company(company).with_context(
-                lang=company.partner_id.lang)._receive(company, path, raw_json, notification)
+                lang=company.partner_id.lang)._receive(company, path, raw_json, notification,
+                                                       error)
         return self._answer(200)
+
+    @staticmethod
+    def _company(key):
+        """(company, None) for the PBX of this unique code, else (None, why not)."""
+        if len(key) > MAX_KEY or not key.isprintable():
+            return None, "unknown PBX unique code"
+        company = request.env["res.company"].sudo()._mango_company_for_key(key)
+        if not company:
+            return None, "unknown PBX unique code"
+        if not company.mango_api_salt:
+            return None, (f"the signing key of {company.name} is not set: copy it from Mango's "
+                          "API connector into the Mango Office settings")
+        return company, None
 
     @staticmethod
     def _answer(status, error=None):

@@ -1,47 +1,116 @@
 """Parsing of the notifications Mango posts (reference §2) into plain objects.
 
-``parse_notification(path, json_str)`` answers one of the dataclasses below, or
-raises :class:`MalformedNotification` when the body is not what Mango sends.
-Numbers and extensions stay strings, as received.
+``parse_notification(path, json_str)`` answers one of the dataclasses below. It is the
+protocol's edge: every field is checked and bounded here, so that what comes out can be
+stored in PostgreSQL as it is.
+
+Two kinds of failure:
+
+* :class:`MalformedNotification`: not a notification at all (the JSON is not an object,
+  a field that identifies the notification is missing). The webhook answers 400.
+* :class:`InvalidNotification`: a notification whose values cannot be applied (a number
+  that is not one, a time out of range, a NUL character). It is journaled as an error,
+  with ``entry_id`` when that much could be read, and Mango gets its 200.
+
+Values Mango may add later (new call states, locations, directions) are not errors:
+they are kept as received. Numbers and extensions stay strings. Times are Unix
+seconds; Mango's milliseconds are read as seconds.
 """
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
 CALL_STATES = ("Appeared", "Connected", "OnHold", "Disconnected")
 RECORDING_STATES = ("Started", "Continued", "Completed")
 
+MAX_ID_BYTES = 128  # entry_id, call_id, recording_id, command_id (reference §2.3)
+MAX_TEXT = 256  # numbers, SIP addresses, states, locations
+INT4 = (-2 ** 31, 2 ** 31 - 1)  # what PostgreSQL's integer columns hold
+MILLISECONDS_FROM = 10 ** 11  # a time in seconds this large would be in the year 5138
+MAX_TIMESTAMP = 4102444800  # 2100-01-01
+PATH = re.compile(r"^[a-z0-9_./-]{1,64}$")
+
 
 class MalformedNotification(ValueError):
-    """The notification cannot be understood: answer 400."""
+    """Not a notification: answer 400 and keep nothing."""
 
 
-def _int(data, name, default=None):
-    value = data.get(name, default)
-    if value is None:
-        raise MalformedNotification(f"missing field {name!r}")
-    if value == "" and default is not None:
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise MalformedNotification(f"field {name!r} is not a whole number") from None
+class InvalidNotification(ValueError):
+    """An authenticated notification whose values cannot be applied: journal it as an error."""
+
+    entry_id = ""
 
 
-def _str(data, name, required=False):
+def _invalid(name, what):
+    return InvalidNotification(f"field {name!r} {what}")
+
+
+def _text(data, name, required=False, limit=MAX_TEXT, id_bytes=False):
     value = data.get(name)
     if value is None or value == "":
         if required:
             raise MalformedNotification(f"missing field {name!r}")
         return ""
     if isinstance(value, (dict, list)):
-        raise MalformedNotification(f"field {name!r} is not a string")
-    return str(value)
+        raise _invalid(name, "is not a string")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _invalid(name, "is not a finite number")
+    text = value if isinstance(value, str) else json.dumps(value)
+    if "\x00" in text:
+        raise _invalid(name, "contains a NUL character")
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(name, "is not valid Unicode") from None
+    size = len(encoded) if id_bytes else len(text)
+    if size > limit:
+        raise _invalid(name, f"is longer than {limit} {'bytes' if id_bytes else 'characters'}")
+    return text
+
+
+def _id(data, name, required=False):
+    return _text(data, name, required=required, limit=MAX_ID_BYTES, id_bytes=True)
+
+
+def _int(data, name, required=False, bounds=INT4):
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise MalformedNotification(f"missing field {name!r}")
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _invalid(name, "is not a whole number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _invalid(name, "is not a finite number")
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[-+]?\d{1,20}", text):
+            raise _invalid(name, "is not a whole number")
+        value = int(text)
+    if not bounds[0] <= value <= bounds[1]:
+        raise _invalid(name, f"is out of range ({value})")
+    return value
+
+
+def _time(data, name, required=False):
+    """Unix seconds (0 when absent); milliseconds are read as seconds."""
+    value = _int(data, name, required=required, bounds=(-2 ** 63, 2 ** 63))
+    if value >= MILLISECONDS_FROM:
+        value //= 1000
+    if not 0 <= value <= MAX_TIMESTAMP:
+        raise _invalid(name, f"is not a time between 1970 and 2100 ({value})")
+    return value
 
 
 def _obj(data, name):
-    value = data.get(name) or {}
+    value = data.get(name)
+    if value in (None, "", []):
+        return {}
     if not isinstance(value, dict):
-        raise MalformedNotification(f"field {name!r} is not an object")
+        raise _invalid(name, "is not an object")
     return value
 
 
@@ -57,7 +126,7 @@ class CallEvent:
     call_id: str
     timestamp: int
     seq: int
-    call_state: str
+    call_state: str  # one of CALL_STATES, or a newer state kept as received
     location: str = ""
     from_extension: str = ""
     from_number: str = ""
@@ -73,22 +142,20 @@ class CallEvent:
 
     @classmethod
     def parse(cls, data):
-        state = _str(data, "call_state", required=True)
-        if state not in CALL_STATES:
-            raise MalformedNotification(f"unknown call_state {state!r}")
+        entry_id, call_id = _id(data, "entry_id", True), _id(data, "call_id", True)
+        state = _text(data, "call_state", required=True, limit=64)
+        seq, timestamp = _int(data, "seq", True, (0, INT4[1])), _time(data, "timestamp", True)
         src, dst, dct = _obj(data, "from"), _obj(data, "to"), _obj(data, "dct")
         return cls(
-            entry_id=_str(data, "entry_id", required=True),
-            call_id=_str(data, "call_id", required=True),
-            timestamp=_int(data, "timestamp"), seq=_int(data, "seq"), call_state=state,
-            location=_str(data, "location"),
-            from_extension=_str(src, "extension"), from_number=_str(src, "number"),
-            taken_from_call_id=_str(src, "taken_from_call_id"),
-            to_extension=_str(dst, "extension"), to_number=_str(dst, "number"),
-            line_number=_str(dst, "line_number"), acd_group=_str(dst, "acd_group"),
-            disconnect_reason=_int(data, "disconnect_reason", 0),
-            command_id=_str(data, "command_id"),
-            dct_number=_str(dct, "number"), dct_type=_int(dct, "type", 0),
+            entry_id=entry_id, call_id=call_id, timestamp=timestamp, seq=seq, call_state=state,
+            location=_text(data, "location", limit=64),
+            from_extension=_text(src, "extension"), from_number=_text(src, "number"),
+            taken_from_call_id=_id(src, "taken_from_call_id"),
+            to_extension=_text(dst, "extension"), to_number=_text(dst, "number"),
+            line_number=_text(dst, "line_number"), acd_group=_text(dst, "acd_group"),
+            disconnect_reason=_int(data, "disconnect_reason"),
+            command_id=_id(data, "command_id"),
+            dct_number=_text(dct, "number"), dct_type=_int(dct, "type"),
         )
 
 
@@ -96,7 +163,7 @@ class CallEvent:
 class Summary:
     """``events/summary``: the final word on a whole call (entry)."""
     entry_id: str
-    direction: int  # 0 internal, 1 incoming, 2 outgoing
+    direction: int  # 0 internal, 1 incoming, 2 outgoing; a newer value is kept as received
     from_extension: str = ""
     from_number: str = ""
     to_extension: str = ""
@@ -115,19 +182,18 @@ class Summary:
 
     @classmethod
     def parse(cls, data):
+        entry_id = _id(data, "entry_id", True)
+        direction = _int(data, "call_direction", required=True)
         src, dst = _obj(data, "from"), _obj(data, "to")
-        direction = _int(data, "call_direction")
-        if direction not in (0, 1, 2):
-            raise MalformedNotification(f"unknown call_direction {direction!r}")
         return cls(
-            entry_id=_str(data, "entry_id", required=True), direction=direction,
-            from_extension=_str(src, "extension"), from_number=_str(src, "number"),
-            to_extension=_str(dst, "extension"), to_number=_str(dst, "number"),
-            line_number=_str(data, "line_number"),
-            create_time=_int(data, "create_time", 0), forward_time=_int(data, "forward_time", 0),
-            talk_time=_int(data, "talk_time", 0), end_time=_int(data, "end_time", 0),
-            entry_result=_int(data, "entry_result", 0),
-            disconnect_reason=_int(data, "disconnect_reason", 0),
+            entry_id=entry_id, direction=direction,
+            from_extension=_text(src, "extension"), from_number=_text(src, "number"),
+            to_extension=_text(dst, "extension"), to_number=_text(dst, "number"),
+            line_number=_text(data, "line_number"),
+            create_time=_time(data, "create_time"), forward_time=_time(data, "forward_time"),
+            talk_time=_time(data, "talk_time"), end_time=_time(data, "end_time"),
+            entry_result=_int(data, "entry_result"),
+            disconnect_reason=_int(data, "disconnect_reason"),
         )
 
 
@@ -135,7 +201,7 @@ class Summary:
 class RecordingEvent:
     """``events/recording``: a recording started, moved to another leg, or completed."""
     recording_id: str
-    recording_state: str
+    recording_state: str  # one of RECORDING_STATES, or a newer state kept as received
     entry_id: str
     call_id: str = ""
     seq: int = 0
@@ -145,15 +211,13 @@ class RecordingEvent:
 
     @classmethod
     def parse(cls, data):
-        state = _str(data, "recording_state", required=True)
-        if state not in RECORDING_STATES:
-            raise MalformedNotification(f"unknown recording_state {state!r}")
+        recording_id, entry_id = _id(data, "recording_id", True), _id(data, "entry_id", True)
         return cls(
-            recording_id=_str(data, "recording_id", required=True), recording_state=state,
-            entry_id=_str(data, "entry_id", required=True), call_id=_str(data, "call_id"),
-            seq=_int(data, "seq", 0), extension=_str(data, "extension"),
-            timestamp=_int(data, "timestamp", 0),
-            completion_code=_int(data, "completion_code", 0),
+            recording_id=recording_id,
+            recording_state=_text(data, "recording_state", required=True, limit=64),
+            entry_id=entry_id, call_id=_id(data, "call_id"),
+            seq=_int(data, "seq", bounds=(0, INT4[1])), extension=_text(data, "extension"),
+            timestamp=_time(data, "timestamp"), completion_code=_int(data, "completion_code"),
         )
 
 
@@ -167,9 +231,10 @@ class RecordAdded:
 
     @classmethod
     def parse(cls, data):
-        return cls(recording_id=_str(data, "recording_id", required=True),
-                   entry_id=_str(data, "entry_id", required=True),
-                   user_id=_int(data, "user_id", 0), timestamp=_int(data, "timestamp", 0))
+        return cls(recording_id=_id(data, "recording_id", True),
+                   entry_id=_id(data, "entry_id", True),
+                   user_id=_int(data, "user_id", bounds=(-2 ** 63, 2 ** 63 - 1)),
+                   timestamp=_time(data, "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -184,10 +249,9 @@ class Dtmf:
 
     @classmethod
     def parse(cls, data):
-        return cls(entry_id=_str(data, "entry_id", required=True),
-                   call_id=_str(data, "call_id", required=True), dtmf=_str(data, "dtmf"),
-                   seq=_int(data, "seq", 0), location=_str(data, "location"),
-                   timestamp=_int(data, "timestamp", 0))
+        return cls(entry_id=_id(data, "entry_id", True), call_id=_id(data, "call_id", True),
+                   dtmf=_text(data, "dtmf"), seq=_int(data, "seq", bounds=(0, INT4[1])),
+                   location=_text(data, "location", limit=64), timestamp=_time(data, "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -199,8 +263,8 @@ class SmsStatus:
 
     @classmethod
     def parse(cls, data):
-        return cls(command_id=_str(data, "command_id", required=True),
-                   reason=_int(data, "reason"), timestamp=_int(data, "timestamp", 0))
+        return cls(command_id=_id(data, "command_id", True), reason=_int(data, "reason", True),
+                   timestamp=_time(data, "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -212,8 +276,8 @@ class CommandResult:
 
     @classmethod
     def parse(cls, data, command):
-        return cls(command=command, command_id=_str(data, "command_id", required=True),
-                   result=_int(data, "result"))
+        return cls(command=command, command_id=_id(data, "command_id", True),
+                   result=_int(data, "result", True))
 
 
 @dataclass(frozen=True)
@@ -234,18 +298,30 @@ PARSERS = {
 
 
 def normalize_path(path):
-    return "/".join(part for part in (path or "").split("/") if part)
+    """``/events//call/`` -> ``events/call``; MalformedNotification for what no path is."""
+    path = "/".join(part for part in (path or "").split("/") if part)
+    if path and not PATH.match(path):
+        raise MalformedNotification("this is not a notification path")
+    return path
 
 
 def loads(json_str):
     """The notification's ``json`` field as a dict, or MalformedNotification."""
     try:
         data = json.loads(json_str)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise MalformedNotification("the json field is not valid JSON") from None
     if not isinstance(data, dict):
         raise MalformedNotification("the json field is not a JSON object")
     return data
+
+
+def entry_id_of(data):
+    """The notification's entry id when it is a usable one, else ''."""
+    try:
+        return _id(data, "entry_id")
+    except InvalidNotification:
+        return ""
 
 
 def parse_notification(path, json_str):
@@ -255,8 +331,12 @@ def parse_notification(path, json_str):
     data = loads(json_str)
     if path == "ping":
         return Ping()
-    if path in PARSERS:
-        return PARSERS[path](data)
-    if path.startswith("result/") and path not in ("result/stat", "result/stats"):
-        return CommandResult.parse(data, path[len("result/"):])
+    try:
+        if path in PARSERS:
+            return PARSERS[path](data)
+        if path.startswith("result/") and path not in ("result/stat", "result/stats"):
+            return CommandResult.parse(data, path[len("result/"):])
+    except InvalidNotification as error:
+        error.entry_id = entry_id_of(data)
+        raise
     return Other(path=path, data=data)

@@ -1,11 +1,11 @@
 """What a number Mango sends is: a customer's phone, an extension, a SIP address, or nothing.
 
-Mango sends phone numbers as digits without ``+`` (``79161234567``). They are read as
-international first (``+<digits>``), then in the company's country, so that
-``89161234567`` and ``9161234567`` are the same Russian mobile; digits that start with
-the country's trunk prefix (8 in Russia) are read in the country first, since
-``84955404444`` would otherwise be a valid Vietnamese number. A number that parses
-neither way keeps its raw value.
+Mango sends phone numbers as international digits without ``+`` (``79161234567``): they
+are read as ``+<digits>`` first, then in the company's country (``9161234567``), so that
+``84912345678`` stays Vietnamese. People type numbers with their country's trunk prefix
+(``8 916 123-45-67`` in Russia): a number classified with ``typed=True`` is read in the
+country first when it starts with that prefix. A number that parses neither way keeps
+its raw value.
 """
 import re
 from dataclasses import dataclass
@@ -37,8 +37,11 @@ def _valid_e164(text, region=None):
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def classify(raw, region="RU"):
-    """Classify and normalise one number as received; ``region`` is an ISO country code."""
+def classify(raw, region="RU", typed=False):
+    """Classify and normalise one number; ``region`` is an ISO country code.
+
+    ``typed``: the number was typed by a person, not sent by Mango.
+    """
     raw = (raw or "").strip()
     if raw.lower() in HIDDEN:
         return Number(raw, "hidden")
@@ -51,7 +54,7 @@ def classify(raw, region="RU"):
         return Number(raw, "extension")
     if raw.startswith("+") or not region:
         e164 = _valid_e164("+" + digits)
-    elif digits.startswith(_national_prefix(region)):
+    elif typed and digits.startswith(_national_prefix(region)):
         # 8 916 … in Russia: the trunk prefix, though +8… may also parse elsewhere
         e164 = _valid_e164(digits, region.upper()) or _valid_e164("+" + digits)
     else:
@@ -64,6 +67,6 @@ def _national_prefix(region):
     return (metadata and metadata.national_prefix) or "\x00"
 
 
-def e164(raw, region="RU"):
+def e164(raw, region="RU", typed=False):
     """The E.164 form of a customer's number, or '' when it is not one."""
-    return classify(raw, region).e164
+    return classify(raw, region, typed).e164

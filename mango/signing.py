@@ -21,5 +21,8 @@ def form_body(key, salt, payload):
 
 def signature_ok(key, json_str, salt, signature):
     """Constant-time check of a received signature over the raw ``json`` field."""
-    expected = sign(key, json_str, salt)
-    return hmac.compare_digest(expected, (signature or "").strip().lower())
+    if not salt:
+        return False
+    expected = sign(key, json_str, salt).encode()
+    return hmac.compare_digest(expected, (signature or "").strip().lower().encode("utf-8",
+                                                                                "replace"))

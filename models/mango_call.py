@@ -1,41 +1,36 @@
 import logging
-import threading
-import time
-from datetime import UTC, datetime
-
-from psycopg2.errors import UniqueViolation
+from datetime import datetime, timezone
 
 from odoo import api, fields, models
-from odoo.exceptions import ConcurrencyError
-from odoo.modules.registry import Registry
-from odoo.service.model import retrying
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..mango import MangoClient, MangoError, codes, events
+from ..mango import events
 from ..mango.numbers import classify
 
 _logger = logging.getLogger(__name__)
 
 DIRECTIONS = {0: "internal", 1: "incoming", 2: "outgoing"}
 NORMAL_END = 1100
-ROUTE_WAIT_SECONDS = 5  # how long the routing thread waits for the webhook's commit
-ROUTE_TIMEOUT = 3.0  # seconds; the caller is waiting in the voice menu
-APPLY = {
-    events.CallEvent: "_mango_apply_call_event",
-    events.Summary: "_mango_apply_summary",
-    events.RecordingEvent: "_mango_apply_recording",
-    events.RecordAdded: "_mango_apply_recording",
-}
+# What a salesperson may change on a call: which contact and lead it is about. The rest
+# is what Mango said happened.
+USER_WRITABLE = {"partner_id", "lead_id"}
 
 
 def to_datetime(timestamp):
     """Mango's Unix seconds as a naive UTC datetime, False for 0."""
-    return timestamp and datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
+    return bool(timestamp) and datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
 
 
 class MangoCall(models.Model):
-    """One call of the PBX: all its legs (voice menu, each employee tried) in one record."""
+    """One call of the PBX: all its legs (voice menu, each employee tried) in one record.
+
+    Everything but the contact and the lead is derived from Mango's notifications, in
+    whatever order they arrive: the legs as merged so far, and the summary when it came
+    (``_mango_refresh``). The same notifications in any order give the same call.
+    """
     _name = "mango.call"
+    _inherit = ["mango.call.routing"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
@@ -43,8 +38,12 @@ class MangoCall(models.Model):
                                  default=lambda self: self.env.company)
     entry_id = fields.Char(string="Mango Entry ID", required=True, readonly=True)
     direction = fields.Selection(
-        [("incoming", "Incoming"), ("outgoing", "Outgoing"), ("internal", "Internal")],
-        readonly=True, index=True)
+        [("incoming", "Incoming"), ("outgoing", "Outgoing"), ("internal", "Internal"),
+         ("other", "Other")], readonly=True, index=True)
+    mango_direction = fields.Integer(
+        string="Mango Direction Code", readonly=True,
+        help="call_direction as Mango sent it in the summary (0 internal, 1 incoming, "
+             "2 outgoing); other values are kept as received.")
     state = fields.Selection(
         [("ringing", "Ringing"), ("talking", "Talking"), ("ended", "Ended"),
          ("answered", "Answered"), ("missed", "Missed")],
@@ -57,7 +56,9 @@ class MangoCall(models.Model):
     external_e164 = fields.Char(string="Customer Number (E.164)", readonly=True,
                                 index="btree_not_null")
     extension = fields.Char(readonly=True, help="The employee's extension in the PBX.")
-    user_id = fields.Many2one("res.users", string="Employee", index=True, readonly=True)
+    user_id = fields.Many2one("res.users", string="Employee", index=True, readonly=True,
+                              help="Who answered the call; for a call nobody answered, the last "
+                                   "employee whose phone rang.")
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", string="Lead/Opportunity", index="btree_not_null")
     start_date = fields.Datetime(string="Started", readonly=True, index=True)
@@ -68,23 +69,13 @@ class MangoCall(models.Model):
     disconnect_reason = fields.Integer(string="Disconnect Code", readonly=True)
     disconnect_reason_text = fields.Char(string="Disconnect Reason",
                                          compute="_compute_disconnect_reason_text")
-    route_status = fields.Selection(
-        [("pending", "Sending to the salesperson"), ("sent", "Sent to the salesperson"),
-         ("routed", "Put through to the salesperson"), ("failed", "Mango refused"),
-         ("disabled", "Routing is off"), ("no_owner", "No responsible salesperson"),
-         ("no_extension", "The salesperson has no extension")],
-        string="Routing", readonly=True,
-        help="What became of sending this incoming call to the customer's salesperson.")
-    route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
-    route_message = fields.Char(string="Routing Details", readonly=True)
-    route_command_id = fields.Char(readonly=True, index="btree_not_null", copy=False)
     summary_received = fields.Boolean(readonly=True,
                                       help="Mango sent its final summary of the call.")
+    summary_data = fields.Json(readonly=True, copy=False)
     leg_ids = fields.One2many("mango.call.leg", "call_id", string="Legs", readonly=True)
     recording_ids = fields.One2many("mango.call.recording", "call_id", string="Recordings",
                                     readonly=True)
-    event_ids = fields.One2many("mango.event", "call_id", string="Notifications", readonly=True,
-                                groups="base.group_system")
+    event_ids = fields.One2many("mango.event", "call_id", string="Notifications", readonly=True)
 
     _entry_unique = models.Constraint(
         "UNIQUE(company_id, entry_id)", "A call is logged once per Mango entry.")
@@ -101,6 +92,13 @@ class MangoCall(models.Model):
         for call in self:
             code = call.disconnect_reason
             call.disconnect_reason_text = code and call.company_id._mango_describe_code(code)
+
+    def write(self, vals):
+        if not self.env.su and set(vals) - USER_WRITABLE:
+            raise AccessError(self.env._(
+                "What happened on a call comes from Mango and cannot be changed; only its "
+                "contact and lead can."))
+        return super().write(vals)
 
     def _external_number(self):
         """The customer's number as Mango sent it."""
@@ -176,70 +174,45 @@ class MangoCall(models.Model):
         partner = self.partner_id
         return self.lead_id.user_id or partner.user_id or partner.commercial_partner_id.user_id
 
-    # -- routing to the responsible salesperson ------------------------------------------
-
-    def _mango_route(self, event):
-        """Send a known caller waiting in the voice menu to their salesperson.
-
-        The command goes out from a thread once this transaction has committed, so the
-        webhook never waits on Mango; every outcome is recorded on the call.
-        """
-        self.ensure_one()
-        user = self._mango_responsible()
-        extension = user.mango_extension if user and self.company_id in user.company_ids else ""
-        if not self.company_id.mango_routing:
-            status = "disabled"
-        elif not user:
-            status = "no_owner"
-        elif not extension:
-            status = "no_extension"
-        else:
-            status = "pending"
-        vals = {"route_status": status, "route_user_id": user.id}
-        if status == "pending":
-            vals["route_command_id"] = MangoClient.new_command_id("route")
-            name = (self.partner_id or self.lead_id).display_name or ""
-            threading.Thread(
-                target=_send_route, daemon=True, name="mango-route",
-                args=(self.env.cr.dbname, self.id, vals["route_command_id"], event.call_id,
-                      extension, name)).start()
-        self.write(vals)
-
-    def _mango_apply_route_result(self, result):
-        self.ensure_one()
-        if codes.is_success(result.result):
-            self.write({"route_status": "routed", "route_message": False})
-        else:
-            error = MangoError.from_code(result.result)
-            self.write({"route_status": "failed",
-                        "route_message": self.company_id._mango_error_message(error)})
-
     # -- applying notifications --------------------------------------------------------
 
     @api.model
     def _mango_apply(self, company, notification):
-        """Apply one parsed notification; answers the call it concerns (maybe empty).
+        """Apply one parsed notification (as superuser).
 
-        Call, summary and recording notifications create the call when it is new;
-        other notifications with an entry (DTMF) are only linked to a known call.
+        Answers ``(call, journal state, whether the call was created)``. Call events and
+        summaries create the call; recordings and DTMF that arrive before any of them wait
+        in the journal for it, so that no call exists that Mango never described.
         """
+        self = self.sudo()
         if isinstance(notification, events.CommandResult):
-            return self._mango_apply_command_result(company, notification)
+            call = self._mango_apply_command_result(company, notification)
+            return call, "processed" if call else "ignored", False
         entry_id = getattr(notification, "entry_id", "")
         if not entry_id:
-            return self.browse()
-        method = APPLY.get(type(notification))
-        call = self._mango_lock(company, entry_id, create=bool(method))
-        if call and method:
-            getattr(call, method)(notification)
-        return call
+            return self.browse(), "ignored", False
+        creates = isinstance(notification, (events.CallEvent, events.Summary))
+        call, created = self._mango_lock(company, entry_id, create=creates)
+        if not call:
+            waits = isinstance(notification, (events.RecordingEvent, events.RecordAdded,
+                                              events.Dtmf))
+            return call, "waiting" if waits else "ignored", False
+        if isinstance(notification, events.CallEvent):
+            call._mango_apply_call_event(notification)
+        elif isinstance(notification, events.Summary):
+            call._mango_apply_summary(notification)
+        elif isinstance(notification, (events.RecordingEvent, events.RecordAdded)):
+            self.env["mango.call.recording"]._mango_apply(call, notification)
+        else:
+            return call, "ignored" if isinstance(notification, events.Other) else "processed", False
+        return call, "processed", created
 
     @api.model
     def _mango_apply_command_result(self, company, result):
         if result.command != "route":
             return self.browse()
-        call = self.sudo().search([("company_id", "=", company.id),
-                                   ("route_command_id", "=", result.command_id)], limit=1)
+        call = self.search([("company_id", "=", company.id),
+                            ("route_command_id", "=", result.command_id)], limit=1)
         if call:
             call._mango_apply_route_result(result)
         return call
@@ -248,173 +221,135 @@ class MangoCall(models.Model):
     def _mango_lock(self, company, entry_id, create=True):
         """The call of this entry, row-locked for this transaction; created if new.
 
-        Two transactions creating the same call race on the unique constraint: the
-        loser retries (ConcurrencyError) and then finds the winner's row.
+        Answers ``(call, created)``. The lock always changes the row, so that a
+        transaction that waited for it fails to serialise and is tried again on a
+        snapshot that sees everything the holder wrote (legs, recordings), instead of
+        going on with an older one.
         """
-        cr = self.env.cr
-        query = SQL("SELECT id FROM mango_call WHERE company_id = %s AND entry_id = %s FOR UPDATE",
-                    company.id, entry_id)
-        cr.execute(query, log_exceptions=False)  # a serialization failure is retried, not an error
-        row = cr.fetchone()
-        if row:
-            return self.browse(row[0])
-        if not create:
-            return self.browse()
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute(SQL(
-                    """INSERT INTO mango_call (company_id, entry_id, state, create_uid, write_uid,
-                                               create_date, write_date)
-                       VALUES (%s, %s, 'ringing', %s, %s, now() at time zone 'utc',
-                               now() at time zone 'utc')
-                       RETURNING id""",
-                    company.id, entry_id, self.env.uid, self.env.uid), log_exceptions=False)
-                call_id = cr.fetchone()[0]
-        except UniqueViolation:
-            raise ConcurrencyError("mango.call %s created concurrently" % entry_id) from None
-        return self.browse(call_id)
+        now = self.env.cr.now()
+        if create:
+            query = SQL(
+                """INSERT INTO mango_call (company_id, entry_id, state, create_uid, write_uid,
+                                           create_date, write_date)
+                   VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s, %(now)s, %(now)s)
+                   ON CONFLICT (company_id, entry_id) DO UPDATE SET write_date = EXCLUDED.write_date
+                   RETURNING id, xmax = 0""",
+                company=company.id, entry=entry_id, uid=self.env.uid, now=now)
+        else:
+            query = SQL(
+                """UPDATE mango_call SET write_date = %s WHERE company_id = %s AND entry_id = %s
+                   RETURNING id, false""", now, company.id, entry_id)
+        self.env.cr.execute(query, log_exceptions=False)  # serialization failures are retried
+        row = self.env.cr.fetchone()
+        return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
 
     def _mango_apply_call_event(self, event):
         self.ensure_one()
-        leg = self.leg_ids.filtered(lambda leg: leg.leg_id == event.call_id)
-        if leg and event.seq <= leg.seq:
-            return  # older than what we know of this leg, or a replay
-        leg_vals = self.env["mango.call.leg"]._mango_values(self, event, leg)
-        if leg:
-            leg.write(leg_vals)
-        else:
-            self.env["mango.call.leg"].create(leg_vals)
-        vals = {}
-        if not self.direction:
-            vals["direction"] = self._mango_direction(event)
-        for field, value in (("from_number", event.from_number), ("to_number", event.to_number),
-                             ("line_number", event.line_number)):
-            if value and not self[field]:
-                vals[field] = value
-        if vals:
-            self.write(vals)
-        self._mango_refresh_from_legs()
+        leg = self.env["mango.call.leg"]._mango_merge(self, event)
+        self._mango_refresh()
         self._mango_identify()
-        if event.call_state == "Appeared" and event.location == "ivr" \
-                and self.direction == "incoming" and not self.route_status:
-            self._mango_route(event)
+        if event.call_state == "Appeared" and event.location == "ivr":
+            self._mango_route_if_waiting(leg)
 
-    @staticmethod
-    def _mango_direction(event):
-        if not event.from_extension:
-            return "incoming"
-        return "internal" if event.to_extension else "outgoing"
-
-    def _mango_refresh_from_legs(self):
-        """Derive the call's state, employee and times from its legs, until the summary."""
+    def _mango_apply_summary(self, summary):
         self.ensure_one()
-        if self.summary_received:
-            return
-        legs = self.leg_ids
-        vals = {"start_date": min(legs.mapped("appeared_date") or [False]) or self.start_date}
+        self.write({"summary_data": {
+            name: getattr(summary, name) for name in (
+                "direction", "from_extension", "from_number", "to_extension", "to_number",
+                "line_number", "create_time", "talk_time", "end_time", "entry_result",
+                "disconnect_reason")}})
+        self._mango_refresh()
+        self._mango_identify()
+
+    # -- what the call is, from its legs and its summary --------------------------------
+
+    def _mango_refresh(self):
+        """Derive the call from its legs and its summary (a pure function of both)."""
+        self.ensure_one()
+        legs = self.leg_ids.sorted(lambda leg: (leg.appeared_date or datetime.max, leg.leg_id))
+        summary = self.summary_data or {}
+        vals = self._mango_values_from_legs(legs)
+        if summary:
+            vals.update(self._mango_values_from_summary(summary, vals))
+        extension = self._mango_employee_extension(legs) or self._mango_summary_extension(
+            summary, vals.get("direction"))
+        user = self.env["mango.extension"]._mango_user(self.company_id, extension)
+        vals.update(extension=extension or False, user_id=user.id)
+        if vals.get("answer_date") and vals.get("end_date"):
+            vals["talk_time"] = max(
+                (vals["end_date"] - vals["answer_date"]).total_seconds(), 0) / 3600
+        else:
+            vals["talk_time"] = 0.0
+        changed = {name: value for name, value in vals.items()
+                   if self._fields[name].convert_to_write(self[name], self) != value}
+        if changed:
+            self.write(changed)
+
+    def _mango_values_from_legs(self, legs):
+        first = legs[:1]
+        vals = {"summary_received": False, "mango_direction": 0, "disconnect_reason": 0,
+                "direction": self._mango_leg_direction(first) if first else False,
+                "start_date": first.appeared_date or False, "answer_date": False,
+                "end_date": False, "state": "ringing"}
+        for name in ("from_number", "to_number", "line_number"):
+            vals[name] = next((leg[name] for leg in legs if leg[name]), False)
         answered = legs.filtered("connected_date").sorted("connected_date")
         if answered:
             vals["answer_date"] = answered[0].connected_date
         live = legs.filtered(lambda leg: leg.state != "Disconnected")
-        last = legs.sorted(lambda leg: (leg.disconnected_date or datetime.min, leg.id))[-1:]
+        ended = legs - live
+        last = ended.sorted(lambda leg: (leg.disconnected_date or datetime.min, leg.leg_id))[-1:]
         # A voice menu or queue leg that ends normally hands the caller on to a new leg.
         handed_on = not live and last.location in ("ivr", "queue") \
             and last.disconnect_reason == NORMAL_END
-        if not live and not handed_on:
-            vals.update(end_date=last.disconnected_date, disconnect_reason=last.disconnect_reason)
-        if live.filtered(lambda leg: leg.state in ("Connected", "OnHold")):
+        if legs and not live and not handed_on:
+            vals.update(end_date=last.disconnected_date, disconnect_reason=last.disconnect_reason,
+                        state="ended")
+        elif live.filtered(lambda leg: leg.state in ("Connected", "OnHold")):
             vals["state"] = "talking"
-        else:
-            vals["state"] = "ringing" if live or handed_on else "ended"
-        tried = legs.filtered("extension").sorted(lambda leg: (leg.appeared_date or datetime.min,
-                                                                 leg.id))
-        employee = answered.filtered("extension")[:1] or tried[-1:]
-        if employee:
-            vals.update(self._mango_employee_values(employee.extension))
-        if vals.get("answer_date") and vals.get("end_date"):
-            vals["talk_time"] = (vals["end_date"] - vals["answer_date"]).total_seconds() / 3600
-        self.write(vals)
+        return vals
 
-    def _mango_apply_summary(self, summary):
-        self.ensure_one()
-        direction = DIRECTIONS[summary.direction]
-        extension = summary.from_extension if direction == "outgoing" else summary.to_extension
-        answer, end = to_datetime(summary.talk_time), to_datetime(summary.end_time)
+    @staticmethod
+    def _mango_leg_direction(leg):
+        if not leg.from_extension:
+            return "incoming"
+        return "internal" if leg.to_extension else "outgoing"
+
+    def _mango_values_from_summary(self, summary, from_legs):
+        direction = DIRECTIONS.get(summary["direction"], "other")
+        answered = bool(summary["entry_result"]) and bool(summary["talk_time"])
         vals = {
-            "direction": direction,
-            "state": "answered" if summary.answered else "missed",
-            "summary_received": True,
-            "start_date": to_datetime(summary.create_time) or self.start_date,
-            "answer_date": answer or False,
-            "end_date": end or self.end_date,
-            "talk_time": (end - answer).total_seconds() / 3600 if answer and end else 0.0,
-            "disconnect_reason": summary.disconnect_reason,
-            **self._mango_employee_values(extension or self.extension),
+            "summary_received": True, "direction": direction,
+            "mango_direction": summary["direction"],
+            "state": "answered" if answered else "missed",
+            "start_date": to_datetime(summary["create_time"]) or from_legs["start_date"],
+            "answer_date": to_datetime(summary["talk_time"]) if answered else False,
+            "end_date": to_datetime(summary["end_time"]) or from_legs["end_date"],
+            "disconnect_reason": summary["disconnect_reason"],
         }
-        for field, value in (("from_number", summary.from_number),
-                             ("to_number", summary.to_number),
-                             ("line_number", summary.line_number)):
-            if value:
-                vals[field] = value
-        if direction == "incoming" and summary.line_number and not summary.to_number:
-            vals["to_number"] = summary.line_number
-        self.write(vals)
-        self._mango_identify()
+        for name in ("from_number", "to_number", "line_number"):
+            vals[name] = summary[name] or from_legs[name]
+        if direction == "incoming" and summary["line_number"] and not summary["to_number"]:
+            vals["to_number"] = summary["line_number"]
+        return vals
 
-    def _mango_apply_recording(self, event):
+    @staticmethod
+    def _mango_employee_extension(legs):
+        """Who answered; for a call nobody answered, the last employee whose phone rang."""
+        with_extension = legs.filtered("extension")
+        answered = with_extension.filtered("connected_date").sorted(
+            lambda leg: (leg.connected_date, leg.leg_id))
+        return (answered[:1] or with_extension[-1:]).extension or ""
+
+    @staticmethod
+    def _mango_summary_extension(summary, direction):
+        if not summary:
+            return ""
+        return summary["from_extension"] if direction == "outgoing" else summary["to_extension"]
+
+    def _mango_waiting_for_employee(self):
+        """Whether the caller still waits for an employee: nobody answered, not ended."""
         self.ensure_one()
-        self.env["mango.call.recording"]._mango_apply(self, event)
+        return self.state == "ringing" and not self.summary_received \
+            and not self.leg_ids.filtered("connected_date")
 
-    def _mango_employee_values(self, extension):
-        user = self.env["res.users"]._mango_user_for_extension(self.company_id, extension)
-        return {"extension": extension or False, "user_id": user.id}
-
-
-def _send_route(dbname, call_id, command_id, leg_call_id, extension, display_name):
-    """Thread: wait for the webhook's commit, send ``commands/route``, record the outcome."""
-    registry = Registry(dbname)
-    deadline = time.monotonic() + ROUTE_WAIT_SECONDS
-    company_id = None
-    while company_id is None:
-        with registry.cursor() as cr:
-            cr.execute("SELECT company_id FROM mango_call WHERE id = %s AND route_command_id = %s",
-                       [call_id, command_id])
-            row = cr.fetchone()
-        if row:
-            company_id = row[0]
-        elif time.monotonic() > deadline:
-            return  # the webhook's transaction was rolled back: its retry routes instead
-        else:
-            time.sleep(0.02)
-    with registry.cursor() as cr:
-        company = api.Environment(cr, api.SUPERUSER_ID, {})["res.company"].browse(company_id)
-        try:
-            client = company._mango_client(timeout=ROUTE_TIMEOUT)
-        except MangoError as error:
-            client, failure = None, company._mango_error_message(error)
-    if client:
-        try:
-            client.route(leg_call_id, extension, command_id=command_id, display_name=display_name)
-            failure = None
-        except MangoError as error:
-            failure = error
-        except Exception as error:  # noqa: BLE001 - the call must not stay "pending"
-            _logger.exception("Routing call %s failed", call_id)
-            failure = MangoError(error.__class__.__name__)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, api.SUPERUSER_ID, {})
-        env = env(context={"lang": env["res.company"].browse(company_id).partner_id.lang})
-
-        def record():
-            call = env["mango.call"].browse(call_id)
-            if call.route_status != "pending":
-                return  # Mango's result/route arrived first
-            if failure is None:
-                call.write({"route_status": "sent", "route_message": False})
-            else:
-                message = failure if isinstance(failure, str) \
-                    else call.company_id._mango_error_message(failure)
-                call.write({"route_status": "failed", "route_message": message})
-                _logger.info("Mango refused routing call %s: %s", call_id, failure)
-
-        retrying(record, env)

@@ -18,6 +18,8 @@ class MangoCallRecording(models.Model):
     state = fields.Selection(
         [("recording", "Recording"), ("saved", "Saved"), ("failed", "Not Saved"),
          ("ready", "Ready to Download")], required=True, default="recording")
+    mango_state = fields.Char(string="Mango State",
+                              help="The recording's last state as Mango sent it.")
     extension = fields.Char()
     completion_code = fields.Integer()
 
@@ -33,8 +35,10 @@ class MangoCallRecording(models.Model):
             saved = not event.completion_code or codes.is_success(event.completion_code)
             vals = {"state": "saved" if saved else "failed",
                     "completion_code": event.completion_code}
-        else:
+        else:  # Started, Continued (in another leg), or a state Mango added since
             vals = {"state": "recording"}
+        if isinstance(event, events.RecordingEvent):
+            vals["mango_state"] = event.recording_state
         if getattr(event, "extension", ""):
             vals["extension"] = event.extension
         if not recording:
@@ -42,5 +46,6 @@ class MangoCallRecording(models.Model):
         if RANK[vals["state"]] < RANK[recording.state]:
             vals.pop("state")
             vals.pop("completion_code", None)
+            vals.pop("mango_state", None)
         recording.write(vals)
         return recording

@@ -1,19 +1,33 @@
 import hashlib
+import json
 import logging
+import random
+import time
+from datetime import timedelta
 
-from psycopg2.errors import UniqueViolation
+from psycopg2 import errors as pg_errors
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError
 from odoo.tools import SQL
 
+from ..mango import events
+
 _logger = logging.getLogger(__name__)
+
+MAX_TRIES = 5  # transactions tried when concurrent notifications of a call collide
+STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
+CONCURRENT = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected,
+              pg_errors.LockNotAvailable, ConcurrencyError)
 
 
 class MangoEvent(models.Model):
     """The journal of authenticated Mango notifications, exactly as received.
 
-    Each distinct notification is kept once: a replay (same path and same signed
-    body) finds its journal row and changes nothing.
+    A row is committed before its notification is applied, so that nothing Mango sent
+    is ever lost: a notification that cannot be applied stays here as an Error, with the
+    reason, until an administrator reprocesses it. A replay (same path and same signed
+    body) finds its row and changes nothing.
     """
     _name = "mango.event"
     _description = "Mango Notification"
@@ -23,44 +37,153 @@ class MangoEvent(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     path = fields.Char(required=True, readonly=True)
     payload = fields.Text(string="JSON", required=True, readonly=True)
+    payload_pretty = fields.Text(string="Notification", compute="_compute_payload_pretty")
     digest = fields.Char(required=True, readonly=True)
     entry_id = fields.Char(string="Entry ID", index="btree_not_null", readonly=True)
     call_id = fields.Many2one("mango.call", string="Call", index="btree_not_null",
                               ondelete="set null", readonly=True)
     state = fields.Selection(
-        [("received", "Received"), ("processed", "Processed"), ("ignored", "Kept only")],
-        default="received", required=True, readonly=True)
+        [("received", "Received"), ("processed", "Processed"),
+         ("waiting", "Waiting for the call"), ("ignored", "Kept only"), ("error", "Error")],
+        default="received", required=True, readonly=True, index=True)
+    error = fields.Text(readonly=True)
 
     _digest_unique = models.Constraint(
         "UNIQUE(company_id, digest)", "This notification is already in the journal.")
 
-    def _receive(self, company, path, raw_json, notification):
-        """Journal one authenticated notification and apply it; a replay changes nothing.
+    def _compute_payload_pretty(self):
+        for event in self:
+            try:
+                event.payload_pretty = json.dumps(json.loads(event.payload), indent=2,
+                                                  ensure_ascii=False)
+            except ValueError:
+                event.payload_pretty = event.payload
 
-        Answers the journal row, or an empty recordset for a replay.
+    # -- receiving ---------------------------------------------------------------------
+
+    @api.model
+    def _receive(self, company, path, raw_json, notification, error=None):
+        """Journal one authenticated notification, commit, then apply it.
+
+        ``notification`` is what ``parse_notification`` made of it, or None with the
+        InvalidNotification ``error``: then it is journaled as an Error. Answers the
+        journal row, or an empty recordset for a replay.
         """
-        event = self._journal(company, path, raw_json, getattr(notification, "entry_id", ""))
+        entry_id = error.entry_id if error else getattr(notification, "entry_id", "")
+        event = self._journal(company, path, raw_json, entry_id, error)
         if not event:
             _logger.info("Mango notification %s replayed: already in the journal", path)
             return event
-        call = self.env["mango.call"].with_company(company)._mango_apply(company, notification)
-        event.write({"call_id": call.id, "state": "processed" if call else "ignored"})
+        self.env.cr.commit()  # from here on, the notification cannot be lost
+        if error:
+            _logger.warning("Mango notification %s (journal #%s) cannot be applied: %s",
+                            path, event.id, error)
+        else:
+            event._process(notification)
         return event
 
-    def _journal(self, company, path, raw_json, entry_id):
+    def _journal(self, company, path, raw_json, entry_id, error=None):
         digest = hashlib.sha256(f"{path}\n{raw_json}".encode()).hexdigest()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    """INSERT INTO mango_event (company_id, path, payload, digest, entry_id, state,
-                                                create_uid, write_uid, create_date, write_date)
-                       VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, now() at time zone 'utc',
-                               now() at time zone 'utc')
-                       RETURNING id""",
-                    company.id, path, raw_json, digest, entry_id or None, self.env.uid,
-                    self.env.uid), log_exceptions=False)
-                event_id = self.env.cr.fetchone()[0]
-        except UniqueViolation:
-            return self.browse()
-        return self.browse(event_id)
+        self.env.cr.execute(SQL(
+            """INSERT INTO mango_event (company_id, path, payload, digest, entry_id, state, error,
+                                        create_uid, write_uid, create_date, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc',
+                       now() at time zone 'utc')
+               ON CONFLICT (company_id, digest) DO NOTHING
+               RETURNING id""",
+            company.id, path, raw_json, digest, entry_id or None,
+            "error" if error else "received", error and str(error), self.env.uid, self.env.uid),
+            log_exceptions=False)  # a concurrent copy fails to serialise: the request is retried
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else ())
 
+    # -- applying ------------------------------------------------------------------------
+
+    def _process(self, notification=None):
+        """Apply each row in its own transaction, committed; never raises.
+
+        Concurrent notifications of one call are serialised on the call's row: the
+        transaction that has to wait is rolled back and tried again on a fresh snapshot.
+        A row left waiting for its call is tried once more after the commit, when the
+        call may have been created by a notification committed meanwhile.
+        """
+        for event in self:
+            state, call, created = event._try(notification)
+            if state == "waiting":
+                state, call, created = event._try(notification)
+            if created:
+                waiting = self.search([("company_id", "=", event.company_id.id),
+                                       ("entry_id", "=", call.entry_id),
+                                       ("state", "=", "waiting")], order="id")
+                for pending in waiting:
+                    pending._try()
+
+    def _try(self, notification=None):
+        """Apply this row; commit; answer (state, call, whether the call was created)."""
+        self.ensure_one()
+        cr = self.env.cr
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                if notification is None:
+                    notification = events.parse_notification(self.path, self.payload)
+                with cr.savepoint():
+                    call, state, created = self.env["mango.call"].with_company(
+                        self.company_id)._mango_apply(self.company_id, notification)
+                self._set_state(state, call)
+                cr.commit()
+                return state, call, created
+            except CONCURRENT as error:
+                cr.rollback()
+                if attempt == MAX_TRIES:
+                    failure = self.env._("Concurrent notifications kept this one from being "
+                                         "applied; reprocess it. (%(error)s)", error=str(error))
+                    break
+                time.sleep(random.uniform(0.01, 0.05 * 2 ** attempt))
+            except Exception as error:  # noqa: BLE001 - journaled as an error, never lost
+                failure = f"{error.__class__.__name__}: {error}"
+                _logger.warning("Mango notification #%s (%s) could not be applied: %s",
+                                self.id, self.path, failure)
+                break
+        cr.rollback()
+        self._set_state("error", error=failure)
+        cr.commit()
+        return "error", self.env["mango.call"], False
+
+    def _set_state(self, state, call=None, error=False):
+        self.env.cr.execute(SQL(
+            """UPDATE mango_event SET state = %s, call_id = COALESCE(%s, call_id), error = %s,
+                                      write_date = now() at time zone 'utc'
+                WHERE id = %s""", state, call.id if call else None, error or None, self.id))
+        self.invalidate_recordset(["state", "call_id", "error"])
+
+    # -- administrators --------------------------------------------------------------------
+
+    def action_reprocess(self):
+        """Apply these notifications again, oldest first, after a fix."""
+        for event in self.sudo().sorted("id"):
+            event._process()
+        states = dict(self._fields["state"]._description_selection(self.env))
+        counts = {}
+        for event in self:
+            counts[states[event.state]] = counts.get(states[event.state], 0) + 1
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {
+                "title": self.env._("Notifications reprocessed"),
+                "message": ", ".join(f"{label}: {count}" for label, count in counts.items()),
+                "type": "danger" if "error" in self.mapped("state") else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_process_pending(self):
+        """Rows whose worker died before applying them, and rows whose call came since."""
+        self.env.cr.execute(SQL(
+            """SELECT event.id FROM mango_event event
+                WHERE (event.state = 'received' AND event.create_date < %s)
+                   OR (event.state = 'waiting' AND EXISTS (
+                        SELECT 1 FROM mango_call call WHERE call.company_id = event.company_id
+                                                        AND call.entry_id = event.entry_id))
+                ORDER BY event.id LIMIT 1000""", fields.Datetime.now() - STALE_AFTER))
+        self.browse(row[0] for row in self.env.cr.fetchall())._process()

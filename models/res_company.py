@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from ..mango import MangoClient
 from ..mango.codes import describe
 
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -19,6 +20,10 @@ class ResCompany(models.Model):
         string="Route Known Callers",
         help="While a known customer hears the greeting, put them through to the extension of "
              "their salesperson (of the open lead, else of the contact).")
+
+    _mango_api_key_unique = models.Constraint(
+        "UNIQUE(mango_api_key)", "This PBX unique code is already used by another company: "
+                                 "each company connects its own PBX.")
 
     @api.model
     def _mango_company_for_key(self, key):

@@ -1,35 +1,38 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    mango_extension_ids = fields.One2many("mango.extension", "user_id", string="PBX Extensions")
     mango_extension = fields.Char(
-        string="Mango Extension", index="btree_not_null", copy=False,
-        help="The employee's short number in the Mango Office PBX: calls to and from it are "
-             "logged as this user's.")
-    mango_user_id = fields.Char(string="Mango User ID", copy=False,
-                                help="The employee's id in Mango (general.user_id).")
+        string="Mango Extension", compute="_compute_mango_extension",
+        inverse="_inverse_mango_extension", search="_search_mango_extension",
+        help="The user's short number in the current company's Mango PBX: calls to and from "
+             "it are logged as this user's.")
 
-    @api.constrains("mango_extension", "company_ids")
-    def _check_mango_extension_unique(self):
-        for user in self.filtered("mango_extension"):
-            clash = self.sudo().search([
-                ("id", "!=", user.id),
-                ("mango_extension", "=", user.mango_extension),
-                ("company_ids", "in", user.company_ids.ids),
-            ], limit=1)
-            if clash:
-                raise ValidationError(self.env._(
-                    "Extension %(extension)s is already used by %(user)s in the same company.",
-                    extension=user.mango_extension, user=clash.name))
+    @api.depends_context("company")
+    @api.depends("mango_extension_ids.extension", "mango_extension_ids.company_id")
+    def _compute_mango_extension(self):
+        company = self.env.company
+        for user in self:
+            user.mango_extension = user.sudo().mango_extension_ids.filtered(
+                lambda ext: ext.company_id == company).extension or False
 
-    @api.model
-    def _mango_user_for_extension(self, company, extension):
-        """The active user of ``company`` whose Mango extension this is, or an empty recordset."""
-        if not extension:
-            return self.browse()
-        return self.sudo().search([
-            ("mango_extension", "=", extension), ("company_ids", "in", company.ids),
-        ], limit=1)
+    def _inverse_mango_extension(self):
+        Extension = self.env["mango.extension"].sudo()
+        company = self.env.company
+        for user in self:
+            current = user.sudo().mango_extension_ids.filtered(
+                lambda ext: ext.company_id == company)
+            if not user.mango_extension:
+                current.unlink()
+            elif current:
+                current.extension = user.mango_extension
+            else:
+                Extension.create({"company_id": company.id, "user_id": user.id,
+                                  "extension": user.mango_extension})
+
+    def _search_mango_extension(self, operator, value):
+        return [("mango_extension_ids", "any", [("company_id", "=", self.env.company.id),
+                                                ("extension", operator, value)])]

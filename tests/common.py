@@ -1,4 +1,8 @@
+import contextlib
+from unittest.mock import patch
+
 from odoo.tests import HttpCase, new_test_user
+from odoo.tests.test_cursor import TestCursor
 
 from ..mango.emulator import MangoEmulator
 from ..mango.signing import form_body
@@ -39,9 +43,31 @@ class MangoCase(HttpCase):
         self.assertEqual([r.status_code for r in responses], [200] * len(responses))
         return responses
 
+    def post_raw(self, path, json_str, key=KEY, salt=SALT):
+        """Post an exact ``json`` string, signed."""
+        return self.url_open(f"/mango/{path}", data=form_body(key, salt, json_str))
+
     def calls(self, entry_id=None):
         domain = [("entry_id", "=", entry_id)] if entry_id else []
         return self.env["mango.call"].search(domain)
 
     def journal(self):
         return self.env["mango.event"].search([])
+
+
+@contextlib.contextmanager
+def postcommit_hooks():
+    """Run the cursor's postcommit hooks on commit, as a production cursor does.
+
+    Test cursors drop them; this brings back what happens after a webhook's commit.
+    """
+    commit = TestCursor.commit
+
+    def commit_and_run_hooks(cursor):
+        hooks = list(cursor.postcommit._funcs)
+        commit(cursor)
+        for hook in hooks:
+            hook()
+
+    with patch.object(TestCursor, "commit", commit_and_run_hooks):
+        yield

@@ -11,8 +11,8 @@ class TestNumbers(BaseCase):
         for raw, e164 in (("79161234567", "+79161234567"), ("89161234567", "+79161234567"),
                           ("9161234567", "+79161234567"), ("380671234567", "+380671234567"),
                           ("+7 (916) 123-45-67", "+79161234567"),
-                          ("8 (495) 540-44-44", "+74955404444"),
-                          ("+380 67 123 4567", "+380671234567")):
+                          ("+380 67 123 4567", "+380671234567"),
+                          ("84912345678", "+84912345678")):
             with self.subTest(raw=raw):
                 number = classify(raw, "RU")
                 self.assertEqual((number.kind, number.e164, number.raw), ("phone", e164, raw))
@@ -27,6 +27,18 @@ class TestNumbers(BaseCase):
                 number = classify(raw, "RU")
                 self.assertEqual((number.kind, number.e164, number.raw), (kind, "", raw))
                 self.assertFalse(number.is_customer)
+
+    def test_mango_digits_are_international_first(self):
+        """Vietnam's +84 912 345 678 is not the Russian 8 (491) 234-56-78."""
+        self.assertEqual(classify("84912345678", "RU").e164, "+84912345678")
+        self.assertEqual(classify("74912345678", "RU").e164, "+74912345678")
+
+    def test_typed_numbers_use_the_trunk_prefix(self):
+        for raw, e164 in (("8 (495) 540-44-44", "+74955404444"),
+                          ("84912345678", "+74912345678"), ("8 916 123-45-67", "+79161234567"),
+                          ("+84 912 345 678", "+84912345678")):
+            with self.subTest(raw=raw):
+                self.assertEqual(classify(raw, "RU", typed=True).e164, e164)
 
     def test_country_of_the_company(self):
         self.assertEqual(classify("0671234567", "UA").e164, "+380671234567")

@@ -1,14 +1,20 @@
+import json
 import time
 from urllib.parse import urlsplit
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import _super_send
 
 from ..mango import MangoClient, MangoError, parse_notification
 from ..mango.emulator import MangoEmulator, incoming_call, outgoing_call
-from ..mango.events import (CallEvent, CommandResult, Dtmf, MalformedNotification, Other, Ping,
-                            RecordAdded, RecordingEvent, SmsStatus, Summary)
+from ..mango.events import (CallEvent, CommandResult, Dtmf, InvalidNotification,
+                            MalformedNotification, Other, Ping, RecordAdded, RecordingEvent,
+                            SmsStatus, Summary)
 from ..mango.signing import dumps, form_body, sign, signature_ok
+from .fuzzing import SAMPLES, mutations
 
 VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"
 
@@ -97,22 +103,70 @@ class TestNotificationParsing(BaseCase):
         self.assertEqual(parse_notification(
             "events/summary", dumps(outgoing_call("O", "101", "7916")[-1][1])).direction, 2)
 
-    def test_malformed(self):
+    def test_not_a_notification(self):
         for path, json_str in (("events/call", "{"), ("events/call", "[]"),
                                ("events/call", '{"call_id":"c","call_state":"Appeared",'
                                                '"seq":1,"timestamp":1}'),
                                ("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
-                                               '"timestamp":1,"call_state":"Ringing"}'),
-                               ("events/call", '{"entry_id":"E","call_id":"c","seq":"x",'
-                                               '"timestamp":1,"call_state":"Appeared"}'),
-                               ("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
-                                               '"timestamp":1,"call_state":"Appeared",'
-                                               '"from":"79161234567"}'),
-                               ("events/summary", '{"entry_id":"E","call_direction":5}'),
+                                               '"call_state":"Appeared"}'),
+                               ("events/summary", '{"entry_id":"E"}'),
                                ("events/recording", '{"recording_id":"r","entry_id":"E"}'),
-                               ("result/route", '{"command_id":"c"}')):
-            with self.subTest(path=path, json=json_str), self.assertRaises(MalformedNotification):
+                               ("result/route", '{"command_id":"c"}'),
+                               ("events/ca ll", '{"entry_id":"E"}'),
+                               ("events/call", "[" * 100000)):
+            with self.subTest(path=path, json=json_str[:80]), \
+                    self.assertRaises(MalformedNotification):
                 parse_notification(path, json_str)
+
+    def test_values_that_cannot_be_applied(self):
+        call = '{"entry_id":"E","call_id":"c","timestamp":1,"call_state":"Appeared",'
+        for json_str in (call + '"seq":"x"}', call + '"seq":1,"from":"79161234567"}',
+                         call + '"seq":2147483648}', call + '"seq":-1}', call + '"seq":1.5e300}',
+                         call + '"seq":NaN}', call + '"seq":true}',
+                         call + '"seq":1,"from":{"number":"7\\u0000"}}',
+                         call + '"seq":1,"command_id":"' + "я" * 65 + '"}',
+                         call + '"seq":1,"to":{"number":"\\udc00"}}',
+                         '{"entry_id":"E","call_direction":"in"}',
+                         '{"entry_id":"E","call_direction":1,"end_time":-1}',
+                         '{"entry_id":"E","call_direction":1,"end_time":99999999999999}'):
+            path = "events/summary" if "call_direction" in json_str else "events/call"
+            with self.subTest(json=json_str[:90]):
+                try:
+                    parse_notification(path, json_str)
+                except InvalidNotification as error:
+                    self.assertEqual(error.entry_id, "E")
+                else:
+                    self.fail("InvalidNotification not raised")
+
+    def test_newer_values_are_kept(self):
+        event = parse_notification("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
+                                   '"timestamp":1,"call_state":"Transferred","location":"x.1"}')
+        self.assertEqual((event.call_state, event.location), ("Transferred", "x.1"))
+        self.assertEqual(parse_notification("events/summary",
+                                            '{"entry_id":"E","call_direction":5}').direction, 5)
+
+    def test_milliseconds(self):
+        event = parse_notification("events/call", '{"entry_id":"E","call_id":"c","seq":1,'
+                                   '"timestamp":1767261600123,"call_state":"Appeared"}')
+        self.assertEqual(event.timestamp, 1767261600)
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_fuzz_never_lets_anything_unstorable_through(self, data):
+        """Mutated notifications either fail cleanly or give values PostgreSQL stores."""
+        path, payload = data.draw(st.sampled_from(SAMPLES))
+        mutated = data.draw(mutations(payload))
+        try:
+            notification = parse_notification(path, json.dumps(mutated))
+        except (MalformedNotification, InvalidNotification):
+            return
+        for value in vars(notification).values():
+            if isinstance(value, str):
+                self.assertNotIn("\x00", value)
+                self.assertLessEqual(len(value.encode("utf-8")), 1024)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                self.assertLessEqual(abs(value), 2 ** 63)
 
 
 @tagged("post_install", "-at_install")

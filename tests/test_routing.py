@@ -1,11 +1,13 @@
-import threading
 import time
+from datetime import timedelta
+from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
-from odoo.tests.common import release_test_lock
 
 from ..mango.emulator import incoming_call
-from .common import MangoCase
+from ..models import mango_call_routing
+from .common import MangoCase, postcommit_hooks
 
 
 @tagged("post_install", "-at_install")
@@ -24,19 +26,10 @@ class TestRouting(MangoCase):
         """The caller's first leg appears in the voice menu; answers that leg's Mango id."""
         path, payload = incoming_call(entry, caller)[0]
         self.assertEqual((payload["call_state"], payload["location"]), ("Appeared", "ivr"))
-        started = time.monotonic()
-        self.assertEqual(self.post(path, payload).status_code, 200)
-        self.webhook_seconds = time.monotonic() - started
-        self.wait_for_routing()
-        return payload["call_id"]
-
-    def wait_for_routing(self):
-        """Let the routing thread take the test cursor, and wait until it is done."""
-        with release_test_lock():
-            for thread in threading.enumerate():
-                if thread.name == "mango-route":
-                    thread.join(timeout=30)
+        with postcommit_hooks():
+            self.assertEqual(self.post(path, payload).status_code, 200)
         self.env.invalidate_all()
+        return payload["call_id"]
 
     def test_known_caller_is_sent_to_the_salesperson_with_their_name(self):
         leg = self.greeting("R1")
@@ -51,23 +44,42 @@ class TestRouting(MangoCase):
         self.assertRecordValues(call, [{"route_status": "sent", "route_user_id": self.rep.id,
                                         "route_command_id": payload["command_id"]}])
         self.post("result/route", {"command_id": payload["command_id"], "result": 1000})
-        self.assertEqual(call.route_status, "routed")
+        self.assertRecordValues(call, [{"route_status": "routed", "route_code": 1000,
+                                        "route_message": False}])
 
     def test_the_rest_of_the_call_does_not_route_again(self):
-        self.post_all(incoming_call("R2", "380671234567"))
-        self.wait_for_routing()
+        with postcommit_hooks():
+            self.post_all(incoming_call("R2", "380671234567"))
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 1)
 
-    def test_mango_refusals_are_shown_on_the_call(self):
-        for entry, fault, words in (("R3", {"code": 4101}, "4101"),
-                                    ("R4", {"http_status": 429}, "4290")):
-            with self.subTest(fault=fault):
-                self.emulator.fail("commands/route", **fault)
-                self.greeting(entry)
-                call = self.calls(entry)
-                self.assertEqual(call.route_status, "failed")
-                self.assertIn(words, call.route_message)
-                self.emulator.reset()
+    def test_mango_refusal_is_shown_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.emulator.fail("commands/route", code=4101)
+        self.greeting("R3")
+        call = self.calls("R3")
+        self.assertRecordValues(call, [{"route_status": "failed", "route_code": 4101}])
+        self.assertIn("4101", call.route_message)
+        self.assertIn("The call has ended", call.route_message)
+        russian = call.with_context(lang="ru_RU")
+        russian.invalidate_recordset(["route_message"])
+        self.assertIn("Звонок завершён", russian.route_message)
+
+    def test_rate_limit_is_tried_again_while_the_caller_waits(self):
+        self.emulator.fail("commands/route", http_status=429, times=1)
+        with patch.object(mango_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
+            self.greeting("R4")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
+        self.assertEqual(self.calls("R4").route_status, "sent")
+
+    def test_rate_limit_reported_when_it_lasts(self):
+        self.emulator.fail("commands/route", http_status=429)
+        with patch.object(mango_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
+            self.greeting("R4b")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")),
+                         mango_call_routing.ROUTE_TRIES)
+        call = self.calls("R4b")
+        self.assertRecordValues(call, [{"route_status": "failed", "route_code": 4290}])
+        self.assertIn("Rate limit", call.route_message)
 
     def test_result_refused_later(self):
         self.greeting("R5")
@@ -77,18 +89,56 @@ class TestRouting(MangoCase):
         self.assertEqual(call.route_status, "failed")
         self.assertIn("4100", call.route_message)
 
-    def test_a_slow_mango_does_not_hold_the_webhook(self):
-        self.emulator.delay("commands/route", 2.0)
-        self.greeting("R6")
-        self.assertLess(self.webhook_seconds, 1.0)
-        self.assertEqual(self.calls("R6").route_status, "sent")
-
     def test_mango_down(self):
         self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
         self.greeting("R7")
         call = self.calls("R7")
         self.assertEqual(call.route_status, "failed")
         self.assertIn("Could not reach Mango", call.route_message)
+
+    def test_lost_sending_is_failed_by_the_cron(self):
+        """The worker died after the commit: no hook ran, the cron says so."""
+        path, payload = incoming_call("R11", "380671234567")[0]
+        self.post(path, payload)  # a test cursor drops postcommit hooks, as a killed worker
+        call = self.calls("R11")
+        self.assertEqual(call.route_status, "pending")
+        self.env["mango.call"]._cron_route_watchdog()
+        self.assertEqual(call.route_status, "pending", "not yet stale")
+        call.sudo().route_date = fields.Datetime.now() - timedelta(minutes=1)
+        self.env["mango.call"]._cron_route_watchdog()
+        self.assertEqual(call.route_status, "failed")
+        self.assertIn("did not send the routing command", call.route_message)
+        self.assertFalse(self.emulator.requests_to("commands/route"))
+        trigger = self.env["ir.cron.trigger"].search([
+            ("cron_id", "=", self.env.ref("mango_office.ir_cron_mango_route_watchdog").id)])
+        self.assertTrue(trigger, "the webhook woke the cron for this call")
+
+    def test_never_routed_once_the_call_ended_or_was_answered(self):
+        notifications = incoming_call("R12", "380671234567")
+        greeting = notifications[0]
+        with postcommit_hooks():
+            self.post_all([n for n in notifications if n is not greeting])
+            self.post_all([greeting])  # late
+        self.assertFalse(self.emulator.requests_to("commands/route"))
+        self.assertFalse(self.calls("R12").route_status)
+
+    def test_not_sent_when_the_caller_left_before_the_commit(self):
+        path, payload = incoming_call("R13", "380671234567")[0]
+        self.post(path, payload)  # pending; its hook is lost
+        call = self.calls("R13")
+        self.post_all(incoming_call("R13", "380671234567")[1:])  # the call goes on and ends
+        mango_call_routing._send_route(self.env.cr.dbname, call.id, call.route_command_id)
+        self.env.invalidate_all()
+        self.assertFalse(self.emulator.requests_to("commands/route"))
+        self.assertEqual(call.route_status, "failed")
+        self.assertIn("left the voice menu", call.route_message)
+
+    def test_a_slow_mango_never_fails_the_webhook(self):
+        self.emulator.delay("commands/route", 1.0)
+        started = time.monotonic()
+        self.greeting("R6")
+        self.assertLess(time.monotonic() - started, mango_call_routing.ROUTE_TIMEOUT + 1)
+        self.assertEqual(self.calls("R6").route_status, "sent")
 
     def test_no_routing_without_owner_extension_or_setting(self):
         stranger = self.greeting("R8", "74951112233")

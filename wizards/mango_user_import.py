@@ -30,6 +30,8 @@ class MangoUserImport(models.TransientModel):
             raise UserError(company._mango_error_message(error)) from None
         users = self.env["res.users"].search([("share", "=", False),
                                               ("company_ids", "in", company.ids)])
+        current = {ext.extension: ext.user_id for ext in self.env["mango.extension"].search(
+            [("company_id", "=", company.id)])}
         lines = []
         for employee in employees:
             general, telephony = employee.get("general", {}), employee.get("telephony", {})
@@ -39,17 +41,17 @@ class MangoUserImport(models.TransientModel):
             line = {"name": general.get("name") or extension, "extension": extension,
                     "email": general.get("email") or "",
                     "mango_user_id": str(general.get("user_id") or "")}
-            line["user_id"] = self._propose(users, line).id
+            line["user_id"] = (self._propose(users, line) or current.get(extension)
+                               or users.browse()).id
             lines.append(line)
         return lines
 
     @staticmethod
     def _propose(users, line):
-        """Same email, else same name, else whoever has the extension now."""
+        """Same email, else same name (else, by the caller, whoever has the extension now)."""
         email, name = line["email"].strip().lower(), line["name"].strip().lower()
         return (email and users.filtered(lambda u: (u.email or "").strip().lower() == email)[:1]) \
-            or users.filtered(lambda u: u.name.strip().lower() == name)[:1] \
-            or users.filtered(lambda u: u.mango_extension == line["extension"])[:1]
+            or users.filtered(lambda u: u.name.strip().lower() == name)[:1]
 
     def action_apply(self):
         self.ensure_one()
@@ -59,14 +61,16 @@ class MangoUserImport(models.TransientModel):
         if twice:
             raise ValidationError(self.env._(
                 "%(user)s is chosen for more than one extension.", user=twice[0].name))
-        Users = self.env["res.users"].sudo()
-        extensions = {line.user_id: line for line in mapped}
-        stale = Users.search([("mango_extension", "!=", False),
-                              ("company_ids", "in", self.company_id.ids)])
-        for user in stale - mapped.user_id:
-            user.write({"mango_extension": False, "mango_user_id": False})
-        for user, line in extensions.items():
-            vals = {"mango_extension": line.extension, "mango_user_id": line.mango_user_id or False}
-            if any((user[name] or False) != value for name, value in vals.items()):
-                user.sudo().write(vals)
+        wanted = {line.user_id: (line.extension, line.mango_user_id or False) for line in mapped}
+        Extension = self.env["mango.extension"].sudo()
+        existing = Extension.search([("company_id", "=", self.company_id.id)])
+        # what changes is removed first, so that two users can swap extensions in one apply
+        unchanged = existing.filtered(
+            lambda ext: wanted.get(ext.user_id) == (ext.extension, ext.mango_user_id or False))
+        (existing - unchanged).unlink()
+        Extension.create([
+            {"company_id": self.company_id.id, "user_id": user.id, "extension": extension,
+             "mango_user_id": mango_user_id}
+            for user, (extension, mango_user_id) in wanted.items()
+            if user not in unchanged.user_id])
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,183 @@
+import functools
+import logging
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tools import SQL
+
+from ..mango import MangoClient, MangoError, codes
+
+_logger = logging.getLogger(__name__)
+
+ROUTE_TIMEOUT = 3.0  # seconds for one commands/route; the caller is waiting in the voice menu
+ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429 is tried again
+ROUTE_RETRY_SECONDS = 2.0
+ROUTE_STALE_SECONDS = 45  # a route still unsent then lost the worker that was sending it
+
+
+def _lt(message):
+    return message
+
+
+CALLER_LEFT = _lt("The caller left the voice menu before the call could be put through")
+NOT_SENT = _lt("Odoo did not send the routing command within %(seconds)s seconds (the server "
+               "may have restarted)")
+
+
+class MangoCallRouting(models.AbstractModel):
+    """Routing of a call: a known caller hearing the greeting is put through to the
+    extension of their salesperson.
+
+    The command is sent once the webhook's transaction has committed (a postcommit hook,
+    in the same worker, so nothing outlives the request), and never for a call that has
+    ended or been answered. A cron fails the routes whose sending was lost.
+    """
+    _name = "mango.call.routing"
+    _description = "Phone Call Routing"
+
+    route_status = fields.Selection(
+        [("pending", "Sending to the salesperson"), ("sent", "Sent to the salesperson"),
+         ("routed", "Put through to the salesperson"), ("failed", "Not put through"),
+         ("disabled", "Routing is off"), ("no_owner", "No responsible salesperson"),
+         ("no_extension", "The salesperson has no extension")],
+        string="Routing", readonly=True,
+        help="What became of sending this incoming call to the customer's salesperson.")
+    route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
+    route_code = fields.Integer(string="Routing Result Code", readonly=True,
+                                help="Mango's result code for the routing command.")
+    route_error = fields.Json(readonly=True, copy=False)
+    route_message = fields.Char(string="Routing Details", compute="_compute_route_message")
+    route_command_id = fields.Char(readonly=True, index="btree_not_null", copy=False)
+    route_leg_id = fields.Char(readonly=True, copy=False)
+    route_date = fields.Datetime(readonly=True, copy=False)
+
+    @api.depends("route_code", "route_error")
+    def _compute_route_message(self):
+        """Mango's answer in the reader's language."""
+        for call in self:
+            error = None
+            if call.route_code and not codes.is_success(call.route_code):
+                error = MangoError.from_code(call.route_code)
+            elif call.route_error:
+                error = MangoError(call.route_error["reason"], **call.route_error["params"])
+            call.route_message = error and call.company_id._mango_error_message(error)
+
+    def _mango_route_if_waiting(self, leg):
+        """Route a known caller whose voice-menu leg just appeared, once per call."""
+        self.ensure_one()
+        if self.direction != "incoming" or self.route_status or leg.state != "Appeared" \
+                or not self._mango_waiting_for_employee():
+            return
+        user = self._mango_responsible()
+        extension = self.env["mango.extension"]._mango_extension(self.company_id, user)
+        if not self.company_id.mango_routing:
+            status = "disabled"
+        elif not user:
+            status = "no_owner"
+        elif not extension:
+            status = "no_extension"
+        else:
+            status = "pending"
+        vals = {"route_status": status, "route_user_id": user.id}
+        if status == "pending":
+            vals.update(route_command_id=MangoClient.new_command_id("route"),
+                        route_leg_id=leg.leg_id, route_date=fields.Datetime.now())
+            self.env.cr.postcommit.add(functools.partial(
+                _send_route, self.env.cr.dbname, self.id, vals["route_command_id"]))
+            self.env.ref("mango_office.ir_cron_mango_route_watchdog")._trigger(
+                fields.Datetime.now() + timedelta(seconds=ROUTE_STALE_SECONDS + 5))
+        self.write(vals)
+
+    def _mango_apply_route_result(self, result):
+        self.ensure_one()
+        success = codes.is_success(result.result)
+        self.write({"route_status": "routed" if success else "failed",
+                    "route_code": result.result, "route_error": False})
+
+    def _mango_route_request(self, command_id):
+        """What sending the route needs, or None when it is no longer to be sent."""
+        self.ensure_one()
+        if self.route_status != "pending" or self.route_command_id != command_id:
+            return None
+        leg = self.leg_ids.filtered(lambda leg: leg.leg_id == self.route_leg_id)
+        if leg.state != "Appeared" or not self._mango_waiting_for_employee():
+            self._mango_route_outcome(command_id, error=MangoError(CALLER_LEFT))
+            return None
+        return {
+            "call_id": self.route_leg_id,
+            "to_number": self.env["mango.extension"]._mango_extension(self.company_id,
+                                                                      self.route_user_id),
+            "display_name": (self.partner_id or self.lead_id).display_name or "",
+        }
+
+    def _mango_route_outcome(self, command_id, error=None):
+        """Record what Mango answered, unless its result/route came first."""
+        self.ensure_one()
+        if error is None:
+            vals = {"route_status": "sent"}
+        else:
+            vals = {"route_status": "failed", "route_code": error.code or 0,
+                    "route_error": None if error.code else {"reason": error.reason,
+                                                            "params": error.params}}
+            _logger.info("Mango refused routing call %s: %s", self.id, error)
+        self.env.cr.execute(SQL(
+            "SELECT id FROM mango_call WHERE id = %s AND route_status = 'pending' "
+            "AND route_command_id = %s FOR UPDATE", self.id, command_id))
+        if self.env.cr.fetchone():
+            self.write(vals)
+
+    @api.model
+    def _cron_route_watchdog(self):
+        """Fail the routes whose sending was lost with its worker."""
+        stale = self.sudo().search([
+            ("route_status", "=", "pending"),
+            ("route_date", "<", fields.Datetime.now() - timedelta(seconds=ROUTE_STALE_SECONDS))])
+        for call in stale:
+            call._mango_route_outcome(call.route_command_id, error=MangoError(
+                NOT_SENT, seconds=ROUTE_STALE_SECONDS))
+
+
+def _send_route(dbname, call_id, command_id):
+    """Postcommit hook of the webhook: send ``commands/route``; never raises.
+
+    Mango's 429 (one route per 2 s per PBX) is tried again while the caller is still
+    in the voice menu.
+    """
+    registry = Registry(dbname)
+
+    def in_transaction(method, *args, **kwargs):
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            call = env["mango.call"].browse(call_id)
+            return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
+
+    try:
+        for attempt in range(1, ROUTE_TRIES + 1):
+            request = in_transaction("_mango_route_request", command_id)
+            if request is None:
+                return
+            with registry.cursor() as cr:
+                company = api.Environment(cr, api.SUPERUSER_ID, {})["mango.call"].browse(
+                    call_id).company_id
+                try:
+                    client = company._mango_client(timeout=ROUTE_TIMEOUT)
+                except MangoError as error:
+                    client, failure = None, error
+            error = None
+            if client:
+                try:
+                    client.route(command_id=command_id, **request)
+                except MangoError as failure:
+                    error = failure
+            else:
+                error = failure
+            if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
+                time.sleep(ROUTE_RETRY_SECONDS)
+                continue
+            in_transaction("_mango_route_outcome", command_id, error=error)
+            return
+    except Exception:  # noqa: BLE001 - after the commit nothing may raise; the cron fails it
+        _logger.exception("Routing call %s failed", call_id)

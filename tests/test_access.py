@@ -1,0 +1,160 @@
+from psycopg2.errors import UniqueViolation
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged, users
+from odoo.tools import mute_logger
+
+from ..mango.emulator import incoming_call, outgoing_call
+from .common import MangoCase
+
+MODELS = ("mango.call", "mango.call.leg", "mango.call.recording", "mango.event")
+
+
+@tagged("post_install", "-at_install")
+class TestRights(MangoCase):
+    """Calls, legs, recordings and journal rows follow the CRM's rights."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.all_docs = new_test_user(cls.env, "all_docs", name="All Documents",
+                                     groups="sales_team.group_sale_salesman_all_leads")
+        cls.other_company = cls.env["res.company"].create({"name": "Other Co"})
+        cls.stranger = new_test_user(cls.env, "stranger", name="Other Company Rep",
+                                     groups="sales_team.group_sale_salesman_all_leads",
+                                     company_id=cls.other_company.id,
+                                     company_ids=[cls.other_company.id])
+
+    def setUp(self):
+        super().setUp()
+        # rep's answered call, rep2's call, a call that reached nobody, a call of PBX
+        # staff without an Odoo user, an internal call
+        self.post_all(incoming_call("A1", "79161234567", extension="101", recording_id="R1"))
+        self.post_all(incoming_call("A2", "79161234568", extension="102", recording_id="R2"))
+        self.post_all([n for n in incoming_call("A3", "79161234569") if n[1].get("location")
+                       != "abonent" and n[0] == "events/call"])
+        self.post_all(incoming_call("A4", "79161234560", extension="199"))
+        self.post_all(outgoing_call("A5", "102", "101"))
+        self.mine, self.theirs, self.pool, self.staff, self.internal = (
+            self.calls(entry) for entry in ("A1", "A2", "A3", "A4", "A5"))
+        self.env.flush_all()
+
+    def readable(self, model):
+        """What the current user gets from search_read, as the web client asks."""
+        return {row["id"] for row in self.env[model].search_read([], ["id"])}
+
+    def expected(self, calls):
+        calls = calls.sudo()
+        return {"mango.call": set(calls.ids), "mango.call.leg": set(calls.leg_ids.ids),
+                "mango.call.recording": set(calls.recording_ids.ids),
+                "mango.event": set(calls.event_ids.ids)}
+
+    def assertReads(self, calls):
+        expected = self.expected(calls)
+        for model in MODELS:
+            with self.subTest(model=model):
+                self.assertEqual(self.readable(model), expected[model])
+
+    @users("rep")
+    def test_own_documents_salesperson(self):
+        self.assertEqual(self.pool.direction, "incoming")
+        self.assertFalse(self.pool.sudo().extension)
+        self.assertReads(self.mine | self.pool)
+
+    @users("all_docs", "sales_manager")
+    def test_all_documents(self):
+        calls = self.env["mango.call"].sudo().search([("company_id", "=", self.company.id)])
+        self.assertReads(calls)
+
+    @users("stranger")
+    def test_other_company_reads_nothing(self):
+        for model in MODELS:
+            with self.subTest(model=model):
+                self.assertFalse(self.readable(model))
+
+    @users("rep")
+    def test_salesperson_cannot_rewrite_what_happened(self):
+        call = self.mine.with_env(self.env)
+        for vals in ({"talk_time": 10.0}, {"state": "missed"}, {"user_id": self.rep2.id},
+                     {"start_date": "2020-01-01 00:00:00"}, {"from_number": "000"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                call.write(vals)
+        with self.assertRaises(AccessError):
+            call.leg_ids.write({"state": "Connected"})
+        partner = self.env["res.partner"].create({"name": "Новый клиент"})
+        call.write({"partner_id": partner.id})
+        self.assertEqual(call.partner_id, partner)
+
+    @users("rep")
+    def test_salesperson_cannot_delete_or_create(self):
+        with self.assertRaises(AccessError):
+            self.mine.with_env(self.env).unlink()
+        with self.assertRaises(AccessError):
+            self.env["mango.call"].create({"entry_id": "X"})
+
+    @users("sales_manager")
+    def test_manager_deletes(self):
+        self.mine.with_env(self.env).unlink()
+        self.assertFalse(self.mine.exists())
+
+    @users("sales_manager")
+    def test_secrets_are_for_administrators(self):
+        with self.assertRaises(AccessError):
+            _secret = self.company.with_env(self.env).mango_api_salt
+        self.post("events/sms", {"command_id": "s1", "reason": 1000})
+        unlinked = self.env["mango.event"].sudo().search([("call_id", "=", False)])
+        self.assertTrue(unlinked)
+        self.assertFalse(set(unlinked.ids) & self.readable("mango.event"),
+                         "journal rows of no call are for administrators")
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompanies(MangoCase):
+    """One PBX per company: each company receives its own calls with its own extensions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({
+            "name": "Company B", "mango_api_key": "key-b", "mango_api_salt": "salt-b"})
+        cls.rep.write({"company_ids": [(4, cls.company_b.id)]})
+        cls.rep_b = new_test_user(cls.env, "rep_b", groups="sales_team.group_sale_salesman",
+                                  name="Rep B", company_id=cls.company_b.id,
+                                  company_ids=[cls.company_b.id])
+        Extension = cls.env["mango.extension"]
+        Extension.create({"company_id": cls.company_b.id, "user_id": cls.rep_b.id,
+                          "extension": "101"})
+        Extension.create({"company_id": cls.company_b.id, "user_id": cls.rep.id,
+                          "extension": "555"})
+
+    def test_each_pbx_gets_its_own_calls_and_extensions(self):
+        for path, payload in incoming_call("B1", "79161234567", extension="101"):
+            self.assertEqual(self.post(path, payload, key="key-b", salt="salt-b").status_code,
+                             200)
+        self.post_all(incoming_call("B1", "79161234567", extension="101"))
+        calls = self.calls("B1")
+        self.assertEqual(len(calls), 2)
+        self.assertEqual({(c.company_id, c.user_id) for c in calls},
+                         {(self.company, self.rep), (self.company_b, self.rep_b)})
+        for path, payload in incoming_call("B2", "79161234567", extension="555"):
+            self.post(path, payload, key="key-b", salt="salt-b")
+        self.assertEqual(self.calls("B2").user_id, self.rep, "the same person, another PBX")
+
+    def test_a_signature_of_the_other_pbx_is_refused(self):
+        path, payload = incoming_call("B3", "79161234567")[0]
+        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+            self.assertEqual(self.post(path, payload, key="key-b", salt=self.company.sudo()
+                                       .mango_api_salt).status_code, 403)
+
+    def test_one_user_one_extension_per_company(self):
+        self.assertEqual(self.rep.with_company(self.company).mango_extension, "101")
+        self.assertEqual(self.rep.with_company(self.company_b).mango_extension, "555")
+        with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
+            with self.env.cr.savepoint():
+                self.env["mango.extension"].create({"company_id": self.company_b.id,
+                                                    "user_id": self.rep2.id, "extension": "555"})
+
+    def test_a_pbx_unique_code_belongs_to_one_company(self):
+        with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
+            with self.env.cr.savepoint():
+                self.company_b.mango_api_key = self.company.sudo().mango_api_key
