@@ -125,8 +125,8 @@ class MangoEmulator:
         return None
 
     def answer(self, path, form):
-        """(status, headers, body) for a POST to ``/vpbx/<path>``."""
-        time.sleep(self._delays.get(path, self._delays.get("*", 0)))
+        """(status, headers, body) for a POST to ``/vpbx/<path>``; a delay comes after the
+        request is recorded, as Mango takes a request in, then takes its time."""
         if not all(form.get(name) is not None for name in ("vpbx_api_key", "sign", "json")):
             return _json(420, {"code": 3103})
         if form["vpbx_api_key"] != self.key:
@@ -140,6 +140,7 @@ class MangoEmulator:
         with self._lock:
             self.requests.append({"path": path, "payload": payload, "json": form["json"],
                                   "time": time.time()})
+        time.sleep(self._delays.get(path, self._delays.get("*", 0)))
         fault = self._take_fault(path)
         if fault:
             if fault["http_status"] == 429:

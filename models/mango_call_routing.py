@@ -15,7 +15,8 @@ _logger = logging.getLogger(__name__)
 ROUTE_TIMEOUT = 3.0  # seconds for one commands/route; the caller is waiting in the voice menu
 ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429 is tried again
 ROUTE_RETRY_SECONDS = 2.0
-ROUTE_STALE_SECONDS = 45  # a route still unsent then lost the worker that was sending it
+ROUTE_STALE_SECONDS = 45  # a route with no outcome then lost the worker that was sending it
+STALE_PARAMETER = "mango_office.route_stale_seconds"
 
 
 def _lt(message):
@@ -23,8 +24,8 @@ def _lt(message):
 
 
 CALLER_LEFT = _lt("The caller left the voice menu before the call could be put through")
-NOT_SENT = _lt("Odoo did not send the routing command within %(seconds)s seconds (the server "
-               "may have restarted)")
+NOT_SENT = _lt("No outcome of the routing command within %(seconds)s seconds: the Odoo worker "
+               "sending it stopped (restarted or killed)")
 
 
 class MangoCallRouting(models.AbstractModel):
@@ -88,7 +89,7 @@ class MangoCallRouting(models.AbstractModel):
             self.env.cr.postcommit.add(functools.partial(
                 _send_route, self.env.cr.dbname, self.id, vals["route_command_id"]))
             self.env.ref("mango_office.ir_cron_mango_route_watchdog")._trigger(
-                fields.Datetime.now() + timedelta(seconds=ROUTE_STALE_SECONDS + 5))
+                fields.Datetime.now() + timedelta(seconds=self._mango_route_stale_seconds() + 5))
         self.write(vals)
 
     def _mango_apply_route_result(self, result):
@@ -130,14 +131,20 @@ class MangoCallRouting(models.AbstractModel):
             self.write(vals)
 
     @api.model
+    def _mango_route_stale_seconds(self):
+        return int(self.env["ir.config_parameter"].sudo().get_param(
+            STALE_PARAMETER, ROUTE_STALE_SECONDS))
+
+    @api.model
     def _cron_route_watchdog(self):
         """Fail the routes whose sending was lost with its worker."""
+        seconds = self._mango_route_stale_seconds()
         stale = self.sudo().search([
             ("route_status", "=", "pending"),
-            ("route_date", "<", fields.Datetime.now() - timedelta(seconds=ROUTE_STALE_SECONDS))])
+            ("route_date", "<", fields.Datetime.now() - timedelta(seconds=seconds))])
         for call in stale:
             call._mango_route_outcome(call.route_command_id, error=MangoError(
-                NOT_SENT, seconds=ROUTE_STALE_SECONDS))
+                NOT_SENT, seconds=seconds))
 
 
 def _send_route(dbname, call_id, command_id):

@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEV="$ROOT/.dev"
 PYTHON=${PYTHON:-python3}
 ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
-EXTRA_REQUIREMENTS="phonenumbers requests pytest pytest-odoo"
+EXTRA_REQUIREMENTS="phonenumbers requests pytest pytest-odoo hypothesis vermin"
 
 log() { printf '[mango_office] %s\n' "$*" >&2; }
 
@@ -60,6 +60,8 @@ ensure_python_packages() {
     "$PYTHON" -c 'import requests' 2>/dev/null || missing+=(requests)
     "$PYTHON" -c 'import pytest' 2>/dev/null || missing+=(pytest)
     "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=(pytest-odoo)
+    "$PYTHON" -c 'import hypothesis' 2>/dev/null || missing+=(hypothesis)
+    "$PYTHON" -c 'import vermin' 2>/dev/null || missing+=(vermin)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         "$PYTHON" -m pip install -q "${missing[@]}"
@@ -97,6 +99,11 @@ ensure_addons_path() {
     ADDONS_PATH="${TMPDIR:-/tmp}/mango_office-$(printf %s "$ROOT" | md5sum | cut -c1-8)"
     mkdir -p "$ADDONS_PATH"
     ln -sfn "$ROOT" "$ADDONS_PATH/mango_office"
+}
+
+odoo_options() {  # what every Odoo started here is given: the addons path and the database server
+    printf '%s\n' --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
+        ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER"
 }
 
 odoo() {  # in the background, call it as (exec_odoo ...) & so that $! is Odoo itself

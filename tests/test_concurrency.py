@@ -1,3 +1,4 @@
+import random
 import threading
 from unittest.mock import patch
 
@@ -50,6 +51,7 @@ class TestConcurrentNotifications(TransactionCase):
                 errors.append(error)
 
         threads = [threading.Thread(target=receive, args=n) for n in notifications]
+        random.Random(len(notifications)).shuffle(threads)
         # The test runner holds the registry lock that new environments take.
         with patch.object(Registry, "_lock", DummyRLock()):
             for thread in threads:
@@ -82,3 +84,40 @@ class TestConcurrentNotifications(TransactionCase):
         self.assertEqual(self.committed(
             """SELECT count(*) FROM mango_call_leg l JOIN mango_call c ON c.id = l.call_id
                WHERE c.entry_id LIKE %s"""), [(2,)])
+
+    def test_many_calls_all_at_once_equal_the_same_calls_one_by_one(self):
+        """Every notification of 5 calls released at the same instant, then the same calls
+        posted in order: the journal holds all of them and the calls are the same."""
+        def calls(prefix):
+            notifications = []
+            for n in range(5):
+                notifications += incoming_call(f"{ENTRY}-{prefix}{n}", f"7916123456{n}",
+                                               extension="101", start=1767261600 + n,
+                                               recording_id=f"R{n}", answered=n % 2 == 0)
+            return notifications
+
+        burst = calls("burst")
+        self.receive_concurrently(burst)
+        for notification in calls("ordered"):
+            self.receive_concurrently([notification])
+        self.assertEqual(self.committed(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'processed') FROM mango_event "
+            "WHERE entry_id LIKE %s"), [(2 * len(burst), 2 * len(burst))])
+        rows = self.committed(
+            """SELECT replace(c.entry_id, 'burst', 'ordered'), c.state, c.direction,
+                      c.start_date, c.answer_date, c.end_date, c.talk_time, c.extension,
+                      c.disconnect_reason,
+                      (SELECT array_agg(l.state || l.appeared_date || l.extension
+                                        ORDER BY l.appeared_date, l.extension)
+                         FROM mango_call_leg l WHERE l.call_id = c.id),
+                      (SELECT array_agg(r.state ORDER BY r.recording_id)
+                         FROM mango_call_recording r WHERE r.call_id = c.id)
+                 FROM mango_call c WHERE c.entry_id LIKE %s""")
+        by_entry = {}
+        for row in rows:
+            by_entry.setdefault(row[0], []).append(row[1:])
+        self.assertEqual(len(by_entry), 5)
+        for entry, (first, second) in by_entry.items():
+            with self.subTest(entry=entry):
+                self.assertEqual(first, second)
+                self.assertIn(first[0], ("answered", "missed"))

@@ -107,7 +107,7 @@ class TestRouting(MangoCase):
         call.sudo().route_date = fields.Datetime.now() - timedelta(minutes=1)
         self.env["mango.call"]._cron_route_watchdog()
         self.assertEqual(call.route_status, "failed")
-        self.assertIn("did not send the routing command", call.route_message)
+        self.assertIn("No outcome of the routing command", call.route_message)
         self.assertFalse(self.emulator.requests_to("commands/route"))
         trigger = self.env["ir.cron.trigger"].search([
             ("cron_id", "=", self.env.ref("mango_office.ir_cron_mango_route_watchdog").id)])

@@ -1,0 +1,221 @@
+"""The webhook under ``--workers``, as in production: a real prefork Odoo on a database
+where mango_office is installed, the Mango emulator, and real concurrent HTTP posts.
+
+Run by ``scripts/test`` after Odoo's own test runner (which cannot start workers):
+
+    python3 tests/live_workers.py --database DB -- <odoo options: addons path, db host...>
+
+Checks, each printed as it passes or fails, then ``workers: N passed, N failed``:
+
+1. every notification of many calls posted at once, in a shuffled order, on as many
+   connections as the server's listen queue takes: every post 200, every one journaled
+   and applied, the same calls as when posted one by one in order;
+2. a worker killed while it sends a routing command leaves the call failed with a
+   reason within two minutes (the watchdog cron, in the cron worker).
+"""
+import argparse
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mango.emulator import MangoEmulator, incoming_call  # noqa: E402
+from mango.signing import form_body  # noqa: E402
+
+KEY, SALT = "live-vpbx-key", "live-vpbx-salt"
+CALLS = 20
+CONNECTIONS = 16
+CALLER = "79169990011"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Live:
+    def __init__(self, database, odoo_args):
+        self.database, self.odoo_args = database, odoo_args
+        self.results = []
+        self.emulator = MangoEmulator(KEY, SALT).start()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def env_sql(self, query, params=()):
+        """A query in its own transaction, straight to PostgreSQL (the PG* variables)."""
+        import psycopg2
+        with psycopg2.connect(dbname=self.database) as conn, conn.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall() if cr.description else None
+
+    def rpc(self, model, method, *args, **kwargs):
+        """A call as the administrator, over XML-RPC, like any external client."""
+        proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return proxy.execute_kw(self.database, 2, "admin", model, method, list(args), kwargs)
+
+    def configure(self):
+        self.rpc("res.company", "write", [1], {"mango_api_key": KEY, "mango_api_salt": SALT,
+                                               "mango_api_url": self.emulator.url,
+                                               "mango_routing": True})
+        self.rpc("ir.config_parameter", "set_param", "mango_office.route_stale_seconds", "5")
+        if not self.rpc("mango.extension", "search", [("company_id", "=", 1),
+                                                      ("extension", "=", "101")]):
+            self.rpc("mango.extension", "create", {"company_id": 1, "user_id": 2,
+                                                   "extension": "101"})
+        if not self.rpc("res.partner", "search", [("phone_sanitized", "=", "+" + CALLER)]):
+            self.rpc("res.partner", "create", {"name": "Live Customer", "phone": "+" + CALLER,
+                                               "user_id": 2})
+        for table in ("mango_event", "mango_call"):  # an earlier run on this database
+            self.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(burst|order|killed)'")
+
+    def start(self):
+        args = [sys.executable, "-m", "odoo", "-d", self.database, "--workers=2",
+                "--max-cron-threads=1", f"--http-port={self.port}", "--http-interface=127.0.0.1",
+                "--limit-time-real=120", "--log-level=warn", *self.odoo_args]
+        self.log = open(os.environ.get("MANGO_LIVE_LOG", "/dev/null"), "w")  # noqa: SIM115
+        self.server = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/web/health", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("Odoo with workers did not start")
+
+    def stop(self):
+        if self.server:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+        self.emulator.stop()
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def check(self, name, func):
+        try:
+            func()
+        except Exception as error:  # noqa: BLE001 - reported as a failed check
+            print(f"FAIL {name}: {error.__class__.__name__}: {error}", flush=True)
+            self.results.append(False)
+        else:
+            print(f"ok   {name}", flush=True)
+            self.results.append(True)
+
+    def post(self, path, payload):
+        return requests.post(f"{self.url}/mango/{path}", data=form_body(KEY, SALT, payload),
+                             timeout=60).status_code
+
+    def post_and_forget(self, path, payload):
+        try:
+            self.post(path, payload)
+        except requests.RequestException:
+            pass  # its worker is killed on purpose
+
+    def calls(self, prefix):
+        notifications = []
+        for n in range(CALLS):
+            notifications += incoming_call(f"{prefix}-{n}", f"7926{n:07d}", extension="101",
+                                           start=1767261600 + n, recording_id=f"{prefix}-r{n}",
+                                           answered=n % 3 != 0)
+        return notifications
+
+    def snapshot(self, prefix):
+        return sorted(self.env_sql(
+            """SELECT replace(c.entry_id, %s, ''), c.state, c.direction, c.start_date,
+                      c.answer_date, c.end_date, c.talk_time, c.extension, c.user_id,
+                      c.disconnect_reason,
+                      (SELECT array_agg(l.state || l.appeared_date ORDER BY l.appeared_date, l.id)
+                         FROM mango_call_leg l WHERE l.call_id = c.id),
+                      (SELECT array_agg(r.state) FROM mango_call_recording r
+                        WHERE r.call_id = c.id)
+                 FROM mango_call c WHERE c.entry_id LIKE %s""", (prefix, prefix + "-%")))
+
+    def burst_equals_order(self):
+        burst = self.calls("burst")
+        random.Random(CALLS).shuffle(burst)
+        # As many connections at once as the server's listen queue takes (8 per worker);
+        # in production a proxy queues the rest.
+        with ThreadPoolExecutor(max_workers=CONNECTIONS) as pool:
+            statuses = list(pool.map(lambda notification: self.post(*notification), burst))
+        assert statuses == [200] * len(burst), f"statuses {sorted(set(statuses))}"
+        for notification in self.calls("order"):
+            assert self.post(*notification) == 200
+        journal = self.env_sql("""SELECT state, count(*) FROM mango_event
+                                   WHERE entry_id LIKE 'burst-%%' GROUP BY state""")
+        assert journal == [("processed", len(burst))], f"journal {journal}"
+        burst_calls, ordered = self.snapshot("burst"), self.snapshot("order")
+        assert len(burst_calls) == CALLS, f"{len(burst_calls)} calls"
+        assert burst_calls == ordered, "the burst gave other calls than the same posts in order"
+
+    def killed_worker_fails_the_route(self):
+        self.emulator.delay("commands/route", 8)
+        path, payload = incoming_call("killed", CALLER)[0]
+        sender = threading.Thread(target=self.post_and_forget, args=(path, payload))
+        sender.start()
+        deadline = time.monotonic() + 30
+        while not self.emulator.requests_to("commands/route"):
+            assert time.monotonic() < deadline, "the route was never sent"
+            time.sleep(0.1)
+        status = self.env_sql("SELECT route_status FROM mango_call WHERE entry_id = 'killed'")
+        assert status == [("pending",)], f"while sending: {status}"
+        workers = subprocess.run(["pgrep", "-P", str(self.server.pid)], capture_output=True,
+                                 text=True).stdout.split()
+        for pid in workers:  # the master starts new ones, as after a crash or a recycle
+            os.kill(int(pid), signal.SIGKILL)
+        sender.join()
+        started = time.monotonic()
+        while time.monotonic() - started < 120:
+            row = self.env_sql("SELECT route_status, route_error->>'reason' FROM mango_call "
+                               "WHERE entry_id = 'killed'")
+            if row[0][0] != "pending":
+                break
+            time.sleep(2)
+        assert row[0][0] == "failed", f"still {row[0][0]} after 120 s"
+        assert "No outcome of the routing command" in row[0][1], row[0][1]
+        print(f"     failed with a reason {time.monotonic() - started:.0f} s after the kill",
+              flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("odoo_args", nargs="*")
+    args = parser.parse_args()
+    live = Live(args.database, args.odoo_args)
+    try:
+        live.start()
+        live.configure()
+        live.check(f"every notification of {CALLS} calls at once, shuffled, {CONNECTIONS} "
+                   "connections, --workers=2",
+                   live.burst_equals_order)
+        live.check("a worker killed while routing leaves the call failed, with the reason",
+                   live.killed_worker_fails_the_route)
+    finally:
+        live.stop()
+    passed = sum(live.results)
+    print(f"workers: {passed} passed, {len(live.results) - passed} failed", flush=True)
+    return 0 if passed == len(live.results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
