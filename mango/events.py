@@ -114,6 +114,13 @@ def _obj(data, name):
     return value
 
 
+def _parties(data):
+    """Who calls whom: the ``from`` and ``to`` objects' extensions and numbers."""
+    src, dst = _obj(data, "from"), _obj(data, "to")
+    return {"from_extension": _text(src, "extension"), "from_number": _text(src, "number"),
+            "to_extension": _text(dst, "extension"), "to_number": _text(dst, "number")}
+
+
 @dataclass(frozen=True)
 class Ping:
     path: str = "ping"
@@ -148,10 +155,8 @@ class CallEvent:
         src, dst, dct = _obj(data, "from"), _obj(data, "to"), _obj(data, "dct")
         return cls(
             entry_id=entry_id, call_id=call_id, timestamp=timestamp, seq=seq, call_state=state,
-            location=_text(data, "location", limit=64),
-            from_extension=_text(src, "extension"), from_number=_text(src, "number"),
+            location=_text(data, "location", limit=64), **_parties(data),
             taken_from_call_id=_id(src, "taken_from_call_id"),
-            to_extension=_text(dst, "extension"), to_number=_text(dst, "number"),
             line_number=_text(dst, "line_number"), acd_group=_text(dst, "acd_group"),
             disconnect_reason=_int(data, "disconnect_reason"),
             command_id=_id(data, "command_id"),
@@ -184,11 +189,8 @@ class Summary:
     def parse(cls, data):
         entry_id = _id(data, "entry_id", True)
         direction = _int(data, "call_direction", required=True)
-        src, dst = _obj(data, "from"), _obj(data, "to")
         return cls(
-            entry_id=entry_id, direction=direction,
-            from_extension=_text(src, "extension"), from_number=_text(src, "number"),
-            to_extension=_text(dst, "extension"), to_number=_text(dst, "number"),
+            entry_id=entry_id, direction=direction, **_parties(data),
             line_number=_text(data, "line_number"),
             create_time=_time(data, "create_time"), forward_time=_time(data, "forward_time"),
             talk_time=_time(data, "talk_time"), end_time=_time(data, "end_time"),

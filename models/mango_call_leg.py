@@ -3,9 +3,14 @@ from odoo.tools import SQL
 
 from .mango_call import to_datetime
 
-STATES = {"Appeared": "Ringing", "Connected": "Talking", "OnHold": "On Hold",
-          "Disconnected": "Ended"}
-LOCATIONS = {"ivr": "Voice Menu", "queue": "Queue", "abonent": "Employee"}
+
+def _lt(message):
+    return message
+
+
+STATES = {"Appeared": _lt("Ringing"), "Connected": _lt("Talking"), "OnHold": _lt("On Hold"),
+          "Disconnected": _lt("Ended")}
+LOCATIONS = {"ivr": _lt("Voice Menu"), "queue": _lt("Queue"), "abonent": _lt("Employee")}
 MERGED = ("location", "from_number", "to_number", "from_extension", "to_extension", "extension",
           "line_number", "command_id")
 

@@ -92,7 +92,8 @@ class MangoEvent(models.Model):
                ON CONFLICT (company_id, digest) DO NOTHING
                RETURNING id""",
             company.id, path, raw_json, digest, entry_id or None,
-            "error" if error else "received", error and str(error), self.env.uid, self.env.uid),
+            "error" if error else "received", error and str(error).replace("\x00", ""),
+            self.env.uid, self.env.uid),
             log_exceptions=False)  # a concurrent copy fails to serialise: the request is retried
         row = self.env.cr.fetchone()
         return self.browse(row[0] if row else ())
@@ -153,7 +154,8 @@ class MangoEvent(models.Model):
         self.env.cr.execute(SQL(
             """UPDATE mango_event SET state = %s, call_id = COALESCE(%s, call_id), error = %s,
                                       write_date = now() at time zone 'utc'
-                WHERE id = %s""", state, call.id if call else None, error or None, self.id))
+                WHERE id = %s""", state, call.id if call else None,
+            error and error.replace("\x00", "") or None, self.id))
         self.invalidate_recordset(["state", "call_id", "error"])
 
     # -- administrators --------------------------------------------------------------------

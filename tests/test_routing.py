@@ -54,6 +54,7 @@ class TestRouting(MangoCase):
 
     def test_mango_refusal_is_shown_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["mango_office"], ["ru_RU"])
         self.emulator.fail("commands/route", code=4101)
         self.greeting("R3")
         call = self.calls("R3")
