@@ -16,7 +16,7 @@ class TestWebhookFuzz(MangoCase):
 
     @mute_logger("odoo.addons.mango_office.models.mango_event",
                  "odoo.addons.mango_office.controllers.main")
-    @settings(max_examples=250, deadline=None, database=None,
+    @settings(max_examples=1000, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def test_mutated_notifications(self, data):

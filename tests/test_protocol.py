@@ -150,7 +150,7 @@ class TestNotificationParsing(BaseCase):
                                    '"timestamp":1767261600123,"call_state":"Appeared"}')
         self.assertEqual(event.timestamp, 1767261600)
 
-    @settings(max_examples=400, deadline=None, database=None,
+    @settings(max_examples=3000, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def test_fuzz_never_lets_anything_unstorable_through(self, data):
