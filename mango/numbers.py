@@ -70,3 +70,16 @@ def _national_prefix(region):
 def e164(raw, region="RU", typed=False):
     """The E.164 form of a customer's number, or '' when it is not one."""
     return classify(raw, region, typed).e164
+
+
+def display(number):
+    """A number as people write it: ``+79161234567`` -> ``+7 916 123-45-67``; else as it is."""
+    if not (number or "").startswith("+"):
+        return number or ""
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

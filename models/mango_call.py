@@ -12,8 +12,8 @@ _logger = logging.getLogger(__name__)
 
 DIRECTIONS = {0: "internal", 1: "incoming", 2: "outgoing"}
 NORMAL_END = 1100
-# What a salesperson may change on a call: which contact and lead it is about. The rest
-# is what Mango said happened.
+# What a salesperson may change on a call: which contact and lead it is about (and the
+# chatter's own fields). The rest is what Mango said happened.
 USER_WRITABLE = {"partner_id", "lead_id"}
 
 
@@ -30,7 +30,8 @@ class MangoCall(models.Model):
     (``_mango_refresh``). The same notifications in any order give the same call.
     """
     _name = "mango.call"
-    _inherit = ["mango.call.routing"]
+    _inherit = ["mango.call.routing", "mango.call.chatter", "mail.thread",
+                "mail.activity.mixin"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
@@ -94,11 +95,16 @@ class MangoCall(models.Model):
             call.disconnect_reason_text = code and call.company_id._mango_describe_code(code)
 
     def write(self, vals):
-        if not self.env.su and set(vals) - USER_WRITABLE:
+        facts = {name for name in vals if name not in USER_WRITABLE
+                 and name in self._fields and self._fields[name]._module == "mango_office"}
+        if facts and not self.env.su:
             raise AccessError(self.env._(
                 "What happened on a call comes from Mango and cannot be changed; only its "
                 "contact and lead can."))
-        return super().write(vals)
+        result = super().write(vals)
+        if {"partner_id", "lead_id"} & set(vals):
+            self.sudo()._mango_post_notes()  # a call linked later gets its notes then
+        return result
 
     def _external_number(self):
         """The customer's number as Mango sent it."""
@@ -260,6 +266,9 @@ class MangoCall(models.Model):
                 "disconnect_reason")}})
         self._mango_refresh()
         self._mango_identify()
+        self._mango_post_notes()
+        self._mango_schedule_callback()
+        self._mango_close_callbacks()
 
     # -- what the call is, from its legs and its summary --------------------------------
 

@@ -1,13 +1,39 @@
+import logging
+import re
+from datetime import timedelta
+
+import pytz
+
 from odoo import api, fields, models
 
-from ..mango import codes, events
+from ..mango import MangoError, codes, events
+
+_logger = logging.getLogger(__name__)
 
 # A recording only moves forward: recording -> saved or not saved -> downloadable.
 RANK = {"recording": 0, "saved": 1, "failed": 1, "ready": 2}
+NOT_FOUND_YET = 3320  # "recording not found": Mango is still storing it (reference §3.6)
+RETRY_AFTER = timedelta(minutes=1)
+GIVE_UP_AFTER = timedelta(days=1)
+DOWNLOAD_TIMEOUT = 120.0  # seconds: a long conversation is a large file
+BATCH = 20
+
+
+def _lt(message):
+    return message
+
+
+GAVE_UP = _lt("Mango did not give the file within a day: %(problem)s")
 
 
 class MangoCallRecording(models.Model):
-    """A conversation recording kept in Mango's cloud storage."""
+    """A conversation recording kept in Mango's cloud storage, and its mp3 in Odoo.
+
+    When Mango says it is ready, it is queued; a cron (woken by the webhook) fetches the
+    file through ``queries/recording/post`` and keeps it as an attachment of this record,
+    so that who may read the call may listen to it, and nobody else. Mango's one-time
+    links are never stored.
+    """
     _name = "mango.call.recording"
     _description = "Call Recording"
     _order = "id"
@@ -22,9 +48,37 @@ class MangoCallRecording(models.Model):
                               help="The recording's last state as Mango sent it.")
     extension = fields.Char()
     completion_code = fields.Integer()
+    completion_text = fields.Char(string="Completion", compute="_compute_completion_text")
+    fetch_state = fields.Selection(
+        [("queued", "Recording pending"), ("done", "Downloaded"), ("failed", "Not downloaded"),
+         ("deleted", "Deleted")], string="File", readonly=True, index="btree_not_null")
+    fetch_queued = fields.Datetime(readonly=True)
+    fetch_next = fields.Datetime(readonly=True)
+    fetch_tries = fields.Integer(readonly=True)
+    fetch_error = fields.Json(readonly=True)
+    fetch_message = fields.Char(string="Download Problem", compute="_compute_fetch_message")
+    attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True,
+                                    ondelete="set null")
+    attachment_name = fields.Char(related="attachment_id.name", string="File Name")
 
     _recording_unique = models.Constraint(
         "UNIQUE(call_id, recording_id)", "A recording is listed once per call.")
+
+    @api.depends("completion_code")
+    def _compute_completion_text(self):
+        for recording in self:
+            code = recording.completion_code
+            recording.completion_text = code and recording.call_id.company_id._mango_describe_code(
+                code)
+
+    @api.depends("fetch_error")
+    def _compute_fetch_message(self):
+        for recording in self:
+            error = recording.fetch_error
+            recording.fetch_message = error and recording.call_id.company_id._mango_error_message(
+                MangoError(error["reason"], **error["params"]))
+
+    # -- from Mango's notifications ------------------------------------------------------
 
     @api.model
     def _mango_apply(self, call, event):
@@ -42,10 +96,111 @@ class MangoCallRecording(models.Model):
         if getattr(event, "extension", ""):
             vals["extension"] = event.extension
         if not recording:
-            return self.create({**vals, "call_id": call.id, "recording_id": event.recording_id})
-        if RANK[vals["state"]] < RANK[recording.state]:
-            vals.pop("state")
-            vals.pop("completion_code", None)
-            vals.pop("mango_state", None)
-        recording.write(vals)
+            recording = self.create({**vals, "call_id": call.id,
+                                     "recording_id": event.recording_id})
+        else:
+            if RANK[vals["state"]] < RANK[recording.state]:
+                vals.pop("state")
+                vals.pop("completion_code", None)
+                vals.pop("mango_state", None)
+            recording.write(vals)
+        if recording.state in ("saved", "ready"):
+            recording._mango_queue()
         return recording
+
+    def _mango_queue(self):
+        """Queue the file for the fetching cron, once, and wake the cron."""
+        new = self.filtered(lambda recording: not recording.fetch_state)
+        if not new:
+            return
+        now = fields.Datetime.now()
+        new.write({"fetch_state": "queued", "fetch_queued": now, "fetch_next": now})
+        self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
+        new.call_id._mango_refresh_notes()
+
+    # -- fetching the file ---------------------------------------------------------------------
+
+    @api.model
+    def _cron_fetch(self):
+        """Fetch the queued files whose time has come, each committed on its own."""
+        Cron = self.env["ir.cron"]
+        due = self.search([("fetch_state", "=", "queued"),
+                           ("fetch_next", "<=", fields.Datetime.now())], limit=BATCH)
+        for recording in due:
+            recording._mango_fetch()
+            Cron._commit_progress(1)
+        if len(due) == BATCH:
+            self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
+
+    def _mango_fetch(self):
+        self.ensure_one()
+        company = self.call_id.company_id
+        try:
+            mimetype, data = company._mango_client(timeout=DOWNLOAD_TIMEOUT).recording(
+                self.recording_id)
+        except MangoError as error:
+            self._mango_fetch_failed(error)
+            return
+        self.attachment_id = self.env["ir.attachment"].create({
+            "name": self._mango_file_name(), "raw": data, "res_model": self._name,
+            "res_id": self.id,
+            "mimetype": "audio/mpeg" if "mp" in (mimetype or "mpeg") else mimetype})
+        self.write({"fetch_state": "done", "fetch_error": False})
+        self.call_id._mango_refresh_notes()
+
+    def _mango_fetch_failed(self, error):
+        """3320 (not stored yet) and network trouble are tried again a minute later, for a day."""
+        now = fields.Datetime.now()
+        again = error.code == NOT_FOUND_YET or error.retryable
+        stored = {"reason": error.reason, "params": error.params}
+        if again and now - self.fetch_queued < GIVE_UP_AFTER:
+            self.write({"fetch_tries": self.fetch_tries + 1, "fetch_next": now + RETRY_AFTER,
+                        "fetch_error": stored})
+            self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger(
+                now + RETRY_AFTER)
+            return
+        if again:
+            message = self.call_id.company_id._mango_error_message(error)
+            stored = {"reason": GAVE_UP, "params": {"problem": message}}
+        self.write({"fetch_state": "failed", "fetch_error": stored})
+        _logger.info("Recording %s of call %s not downloaded: %s", self.recording_id,
+                     self.call_id.id, error)
+        self.call_id._mango_refresh_notes()
+
+    def _mango_file_name(self):
+        """``2026-11-23 14-05 Иван Петров.mp3``: when, in the company's time, and with whom."""
+        call = self.call_id
+        tz = pytz.timezone(call.user_id.tz or call.company_id.partner_id.tz or "UTC")
+        start = call.start_date or fields.Datetime.now()
+        when = pytz.utc.localize(start).astimezone(tz).strftime("%Y-%m-%d %H-%M")
+        who = (call.partner_id or call.lead_id).display_name or call.external_e164 \
+            or call._external_number() or call.entry_id
+        return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", f"{when} {who}").strip() + ".mp3"
+
+    # -- retention ---------------------------------------------------------------------------
+
+    @api.model
+    def _cron_purge(self):
+        """Remove the files older than each company's retention, in batches."""
+        Cron = self.env["ir.cron"]
+        for company in self.env["res.company"].search([("mango_recording_days", ">", 0)]):
+            days = company.mango_recording_days
+            while True:
+                old = self.search([
+                    ("fetch_state", "=", "done"), ("call_id.company_id", "=", company.id),
+                    ("call_id.start_date", "<", fields.Datetime.now() - timedelta(days=days))],
+                    limit=100)
+                if not old:
+                    break
+                old._mango_delete_files(days)
+                Cron._commit_progress(len(old))
+
+    def _mango_delete_files(self, days):
+        attachments = self.attachment_id
+        self.write({"fetch_state": "deleted", "attachment_id": False})
+        attachments.unlink()
+        for call in self.call_id:
+            call = call.with_context(lang=call.company_id.partner_id.lang)
+            call.message_post(body=call.env._("Recording deleted after %(days)s days",
+                                              days=days), message_type="notification")
+            call._mango_refresh_notes()

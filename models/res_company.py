@@ -16,6 +16,13 @@ class ResCompany(models.Model):
     mango_api_salt = fields.Char(
         string="Signing Key", groups="base.group_system", copy=False,
         help="'Ключ для создания подписи' from Mango's API connector. It is never sent.")
+    mango_recordings_restricted = fields.Boolean(
+        string="Restrict Call Recordings",
+        help="Only members of 'Listen to call recordings' may listen to and download "
+             "recordings; others still see the calls they may read.")
+    mango_recording_days = fields.Integer(
+        string="Keep Recordings (days)",
+        help="Recordings older than this are removed from Odoo (empty: kept forever).")
     mango_routing = fields.Boolean(
         string="Route Known Callers",
         help="While a known customer hears the greeting, put them through to the extension of "

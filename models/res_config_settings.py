@@ -12,6 +12,10 @@ class ResConfigSettings(models.TransientModel):
     mango_api_salt = fields.Char(related="company_id.mango_api_salt", readonly=False,
                                  groups="base.group_system")
     mango_routing = fields.Boolean(related="company_id.mango_routing", readonly=False)
+    mango_recordings_restricted = fields.Boolean(related="company_id.mango_recordings_restricted",
+                                                 readonly=False)
+    mango_recording_days = fields.Integer(related="company_id.mango_recording_days",
+                                          readonly=False)
     mango_webhook_url = fields.Char(string="Webhook Address", compute="_compute_mango_webhook_url")
 
     def _compute_mango_webhook_url(self):

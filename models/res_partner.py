@@ -6,3 +6,20 @@ class ResPartner(models.Model):
 
     # Callers are found by exact E.164: crm_lead has this index, res_partner lacks it.
     phone_sanitized = fields.Char(index="btree_not_null")
+    mango_call_count = fields.Integer(string="Calls", compute="_compute_mango_call_count",
+                                      groups="sales_team.group_sale_salesman")
+
+    def _mango_calls_domain(self):
+        """The calls of this contact, of its company and of the company's other contacts."""
+        return [("partner_id", "child_of", self.commercial_partner_id.ids)]
+
+    def _compute_mango_call_count(self):
+        Call = self.env["mango.call"]
+        for partner in self:
+            partner.mango_call_count = partner.id and Call.search_count(
+                partner._mango_calls_domain())
+
+    def action_mango_calls(self):
+        self.ensure_one()
+        return self.env["mango.call"]._mango_calls_action(
+            self._mango_calls_domain(), self.env._("Calls of %(name)s", name=self.display_name))

@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    mango_call_ids = fields.One2many("mango.call", "lead_id", string="Calls")
+    mango_call_count = fields.Integer(string="Calls", compute="_compute_mango_call_count",
+                                      groups="sales_team.group_sale_salesman")
+
+    def _compute_mango_call_count(self):
+        counts = dict(self.env["mango.call"]._read_group(
+            [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]))
+        for lead in self:
+            lead.mango_call_count = counts.get(lead, 0)
+
+    def action_mango_calls(self):
+        self.ensure_one()
+        return self.env["mango.call"]._mango_calls_action(
+            [("lead_id", "=", self.id)], self.env._("Calls of %(name)s", name=self.display_name))

@@ -1,0 +1,219 @@
+import time
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import api, fields
+from odoo.tests import new_test_user, tagged
+
+from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
+from ..models import mango_call_recording
+from .common import MangoCase
+
+CALLER = "79161234567"
+
+
+@tagged("post_install", "-at_install")
+class TestChatter(MangoCase):
+    """What a salesperson sees of a call on the contact and the lead."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"country_id": cls.env.ref("base.ru").id})
+        cls.rep.tz = "Europe/Moscow"
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.rep.id,
+            "tz": "Europe/Moscow"})
+        cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
+                                               "user_id": cls.rep.id, "type": "opportunity"})
+        cls.stranger_company = cls.env["res.company"].create({"name": "Other Co"})
+        cls.stranger = new_test_user(cls.env, "stranger", name="Other Company Rep",
+                                     groups="sales_team.group_sale_salesman_all_leads",
+                                     company_id=cls.stranger_company.id,
+                                     company_ids=[cls.stranger_company.id])
+
+    def as_cron(self, method):
+        """Run a cron's method as the cron worker does, committing as it goes."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            getattr(api.Environment(cr, api.SUPERUSER_ID, {})["mango.call.recording"], method)()
+        self.env.invalidate_all()
+
+    def notes(self, record):
+        return record.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("mail.mt_note") and "Talk time" in m.body)
+
+    def call_with_recording(self, entry="C1", recording="REC1", start=1767261600):
+        self.emulator.add_recording(recording)
+        self.post_all(incoming_call(entry, CALLER, extension="101", start=start,
+                                    talk_seconds=125, recording_id=recording))
+        return self.calls(entry)
+
+    def test_one_note_on_the_contact_and_the_lead_never_twice(self):
+        notifications = incoming_call("C0", CALLER, extension="101", start=1767261600,
+                                      talk_seconds=125)
+        self.post_all(notifications)
+        call = self.calls("C0")
+        for record in (self.ivan, self.lead):
+            note = self.notes(record)
+            self.assertEqual(len(note), 1, record)
+            self.assertEqual(note.message_type, "comment")
+            self.assertEqual(note.author_id, self.rep.partner_id)
+            self.assertIn("+7 916 123-45-67", note.body)
+            self.assertIn("Rep One", note.body)
+            self.assertIn("2:05", note.body)
+            self.assertIn("answered", note.body)
+            self.assertIn(f"/odoo/mango.call/{call.id}", note.body)
+            self.assertFalse(note.notified_partner_ids, "notes notify nobody")
+        self.post_all(notifications)  # replayed
+        summary = self.journal().filtered(lambda e: e.path == "events/summary")
+        with self.registry.cursor() as cr:
+            api.Environment(cr, api.SUPERUSER_ID, {})["mango.event"].browse(
+                summary.id).action_reprocess()
+        self.env.invalidate_all()
+        self.assertEqual(len(self.notes(self.ivan)), 1)
+        self.assertEqual(len(self.notes(self.lead)), 1)
+        self.assertEqual((self.ivan.mango_call_count, self.lead.mango_call_count), (1, 1))
+
+    def test_names_from_anyone_are_escaped(self):
+        self.ivan.name = "<img src=x onerror=alert(1)>"
+        self.lead.partner_id = False
+        self.post_all(incoming_call("C9", CALLER, extension="101"))
+        body = self.notes(self.ivan).body
+        self.assertNotIn("<img", body)
+
+    def test_a_call_linked_later_gets_its_note(self):
+        self.post_all(incoming_call("C2", "79035556677", extension="101", answered=False))
+        self.assertFalse(self.calls("C2").partner_id)
+        newcomer = self.env["res.partner"].create({"name": "Новый клиент",
+                                                   "phone": "8 903 555-66-77"})
+        self.assertEqual(self.calls("C2").partner_id, newcomer)
+        self.assertEqual(len(self.notes(newcomer)), 1)
+        self.assertIn("missed", self.notes(newcomer).body)
+
+    def test_recording_is_fetched_in_the_background_and_attached(self):
+        call = self.call_with_recording()
+        recording = call.recording_ids
+        self.assertEqual(recording.fetch_state, "queued")
+        self.assertFalse(self.emulator.requests_to("queries/recording/post"),
+                         "never fetched in the webhook's request")
+        self.assertIn("Recording pending", self.notes(self.ivan).body)
+        self.emulator.delay("queries/recording/post", 0.5)  # a slow file
+        self.as_cron("_cron_fetch")
+        self.assertEqual(recording.fetch_state, "done")
+        attachment = recording.attachment_id
+        self.assertEqual(attachment.name, "2026-01-01 13-00 Иван Петров.mp3")
+        self.assertEqual((attachment.mimetype, attachment.raw), ("audio/mpeg", FAKE_MP3))
+        self.assertEqual((attachment.res_model, attachment.res_id), (recording._name,
+                                                                     recording.id))
+        self.assertEqual(len(self.emulator.requests_to("queries/recording/post")), 1)
+        for record in (self.ivan, self.lead):
+            note = self.notes(record)
+            self.assertEqual(note.attachment_ids, attachment, "the chatter plays it")
+            self.assertIn(f"/web/content/{attachment.id}?download=true", note.body)
+            self.assertNotIn("Recording pending", note.body)
+        self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
+
+    def test_not_found_yet_then_found(self):
+        self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))
+        recording = self.calls("C3").recording_ids
+        self.as_cron("_cron_fetch")
+        self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
+        self.assertIn("3320", recording.fetch_message)
+        self.assertGreater(recording.fetch_next, fields.Datetime.now())
+        self.as_cron("_cron_fetch")
+        self.assertEqual(recording.fetch_tries, 1, "not before a minute")
+        self.emulator.add_recording("REC3")
+        recording.sudo().fetch_next = fields.Datetime.now() - timedelta(seconds=1)
+        self.as_cron("_cron_fetch")
+        self.assertEqual(recording.fetch_state, "done")
+
+    def test_missing_for_good_is_said_on_the_call(self):
+        self.post_all(incoming_call("C4", CALLER, extension="101", recording_id="REC4"))
+        recording = self.calls("C4").recording_ids
+        recording.sudo().fetch_queued = fields.Datetime.now() - timedelta(days=2)
+        self.as_cron("_cron_fetch")
+        self.assertEqual(recording.fetch_state, "failed")
+        self.assertIn("within a day", recording.fetch_message)
+        self.assertIn("Recording not available", self.notes(self.ivan).body)
+
+    def test_who_may_listen(self):
+        recording = self.call_with_recording().recording_ids
+        self.as_cron("_cron_fetch")
+        url = f"/web/content/{recording.attachment_id.id}?download=true"
+        self.authenticate("rep", "rep")
+        response = self.url_open(url)
+        self.assertEqual((response.status_code, response.content), (200, FAKE_MP3))
+        self.assertIn(".mp3", response.headers["Content-Disposition"])
+        for login in ("rep2", "stranger"):
+            self.authenticate(login, login)
+            with self.subTest(login=login):
+                self.assertIn(self.url_open(url).status_code, (403, 404))
+                self.assertIn(self.url_open(f"/web/content/{recording.attachment_id.id}")
+                              .status_code, (403, 404))
+        self.company.mango_recordings_restricted = True
+        self.authenticate("rep", "rep")
+        self.assertIn(self.url_open(url).status_code, (403, 404))
+        self.rep.group_ids |= self.env.ref("mango_office.group_call_recordings")
+        self.assertEqual(self.url_open(url).status_code, 200)
+
+    def test_old_recordings_are_removed_and_the_call_says_so(self):
+        recording = self.call_with_recording(start=time.time() - 86400).recording_ids
+        self.as_cron("_cron_fetch")
+        attachment = recording.attachment_id
+        self.company.mango_recording_days = 90
+        self.as_cron("_cron_purge")
+        self.assertTrue(attachment.exists(), "the call is recent")
+        recording.call_id.sudo().write({"start_date": fields.Datetime.now() - timedelta(days=91)})
+        self.as_cron("_cron_purge")
+        self.assertFalse(attachment.exists())
+        self.assertEqual(recording.fetch_state, "deleted")
+        self.assertIn("Recording deleted after 90 days",
+                      recording.call_id.message_ids.mapped("body")[0])
+
+    def test_missed_calls_make_one_activity_that_the_callback_closes(self):
+        for n in range(3):
+            self.post_all(incoming_call(f"M{n}", CALLER, extension="102", answered=False,
+                                        start=1767261600 + 600 * n))
+        activities = self.lead.activity_ids
+        self.assertEqual(len(activities), 1)
+        self.assertRecordValues(activities, [{
+            "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+            "user_id": self.rep.id, "mango_missed_count": 3,
+            "date_deadline": fields.Date.context_today(self.lead)}])
+        self.assertIn("3 missed calls", activities.summary)
+        self.assertIn("+7 916 123-45-67", activities.summary)
+        self.post_all(incoming_call("M0", CALLER, extension="102", answered=False))  # replay
+        self.assertEqual(self.lead.activity_ids.mango_missed_count, 3)
+        self.post_all(outgoing_call("CB", "101", CALLER))
+        self.assertFalse(self.lead.activity_ids, "done by the callback")
+        self.assertTrue(self.lead.message_ids.filtered(lambda m: "Called back" in (m.body or "")))
+
+    def test_unknown_caller_missed_activity_on_the_call(self):
+        self.post_all(incoming_call("M9", "79990001122", extension="102", answered=False))
+        call = self.calls("M9")
+        self.assertEqual(call.activity_ids.user_id, self.rep2, "the employee it rang last")
+
+    def test_results_in_russian_and_english(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["mango_office"], ["ru_RU"])
+        self.post_all(incoming_call("C5", CALLER, extension="101", answered=False))
+        call = self.calls("C5")
+        self.assertEqual(call.disconnect_reason, 1111)
+        self.assertEqual(call.disconnect_reason_text, "No answer")
+        russian = call.with_context(lang="ru_RU")
+        russian.invalidate_recordset(["disconnect_reason_text"])
+        self.assertEqual(russian.disconnect_reason_text, "Нет ответа")
+        self.assertEqual(self.company.with_context(lang="ru_RU")._mango_describe_code(2219),
+                         self.company.with_context(lang="ru_RU")._mango_describe_code(2210))
+        self.assertEqual(self.company._mango_describe_code(2219),
+                         "The PBX account is restricted")
+
+    def test_fetch_errors_are_not_lost_with_mango_down(self):
+        self.post_all(incoming_call("C6", CALLER, extension="101", recording_id="REC6"))
+        self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
+        with patch.object(mango_call_recording, "DOWNLOAD_TIMEOUT", 1.0):
+            self.as_cron("_cron_fetch")
+        recording = self.calls("C6").recording_ids
+        self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
+        self.assertIn("Could not reach Mango", recording.fetch_message)
