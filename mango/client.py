@@ -115,6 +115,14 @@ class MangoClient:
             payload["ext_fields"] = list(ext_fields)
         return self.request("config/users/request", payload).get("users", [])
 
+    def dct_visitor(self, number):
+        """``queries/user_info_by_dct_number``: the website visitor behind a dynamic call
+        tracking number, flattened to the names Mango's documents use (``channel_source``,
+        ``location_city``, ``current_page_url``...); {} when the number is bound to nobody.
+        """
+        data = self.request("queries/user_info_by_dct_number", {"number": str(number)})
+        return flatten_visitor(data.get("data") or {})
+
     def recording(self, recording_id, action="download"):
         """``queries/recording/post``: Mango redirects to a one-time link; follow it.
 
@@ -157,6 +165,33 @@ class MangoClient:
         payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id}
         self.request("commands/call/hangup", payload)
         return payload["command_id"]
+
+
+VISITOR_FIELDS = (
+    "uid", "widget_id", "widget_name", "product_id", "ga_cid", "ya_cid", "rs_cid", "ip",
+    "region_id", "duration", "device", "custom", "location_country_code",
+    "location_region_code", "location_region", "location_city", "channel_source",
+    "channel_medium", "channel_campaign", "channel_content", "channel_term",
+    "current_page_url", "current_page_date", "current_page_title",
+)
+
+
+def flatten_visitor(data):
+    """Mango's visitor object as flat text values, bounded, with only the known names."""
+    if not isinstance(data, dict):
+        return {}
+    flat = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key in ("location", "channel", "current_page"):
+            for sub, sub_value in value.items():
+                name = f"{key}_{sub}"
+                if key == "location" and sub == "city":
+                    name = "location_city"
+                flat[name] = sub_value
+        else:
+            flat[key] = value
+    return {name: str(flat[name]).replace("\x00", "")[:1000] for name in VISITOR_FIELDS
+            if flat.get(name) not in (None, "", [], {})}
 
 
 def truncate_utf8(text, limit):

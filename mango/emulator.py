@@ -43,6 +43,7 @@ class MangoEmulator:
                       mango_user("Борис Иванов", "102", "boris@example.com", 400002),
                       mango_user("Вера Кузнецова", "103", "vera@example.com", 400003)]
         self.recordings = {}
+        self.visitors = {}  # dynamic call tracking number -> queries/user_info_by_dct_number data
         self.requests = []
         self.notify_url = None
         self._faults, self._delays, self._files = {}, {}, {}
@@ -94,6 +95,7 @@ class MangoEmulator:
             self.requests.clear()
 
     def reset(self):
+        self.visitors.clear()
         self._faults.clear()
         self._delays.clear()
         self.clear()
@@ -154,6 +156,9 @@ class MangoEmulator:
             return _json(200, {"result": 1000, "balance": 1000.0, "currency": "RUB"})
         if path == "queries/recording/post":
             return self._recording(payload)
+        if path == "queries/user_info_by_dct_number":
+            return _json(200, {"result": 1000, "data": self.visitors.get(payload.get("number"),
+                                                                         {})})
         if path in COMMANDS:
             self._post_result(path, payload)
             return _json(200, {"result": 1000, "command_id": payload.get("command_id", "")})

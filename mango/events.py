@@ -180,6 +180,8 @@ class Summary:
     end_time: int = 0
     entry_result: int = 0
     disconnect_reason: int = 0
+    dct_number: str = ""
+    dct_type: int = 0
 
     @property
     def answered(self):
@@ -189,6 +191,7 @@ class Summary:
     def parse(cls, data):
         entry_id = _id(data, "entry_id", True)
         direction = _int(data, "call_direction", required=True)
+        dct = _obj(data, "dct")
         return cls(
             entry_id=entry_id, direction=direction, **_parties(data),
             line_number=_text(data, "line_number"),
@@ -196,6 +199,7 @@ class Summary:
             talk_time=_time(data, "talk_time"), end_time=_time(data, "end_time"),
             entry_result=_int(data, "entry_result"),
             disconnect_reason=_int(data, "disconnect_reason"),
+            dct_number=_text(dct, "number"), dct_type=_int(dct, "type"),
         )
 
 

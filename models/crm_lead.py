@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmLead(models.Model):
@@ -7,6 +7,14 @@ class CrmLead(models.Model):
     mango_call_ids = fields.One2many("mango.call", "lead_id", string="Calls")
     mango_call_count = fields.Integer(string="Calls", compute="_compute_mango_call_count",
                                       groups="sales_team.group_sale_salesman")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        call = self.env["mango.call"].browse(self.env.context.get("mango_call_id"))
+        if call and len(leads) == 1 and call.has_access("read"):
+            call.write({"lead_id": leads.id, "partner_id": call.partner_id.id or leads.partner_id.id})
+        return leads
 
     def _compute_mango_call_count(self):
         counts = dict(self.env["mango.call"]._read_group(

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..mango import events
-from ..mango.numbers import classify
+from ..mango.numbers import classify, display
 
 _logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ class MangoCall(models.Model):
     (``_mango_refresh``). The same notifications in any order give the same call.
     """
     _name = "mango.call"
-    _inherit = ["mango.call.routing", "mango.call.chatter", "mail.thread",
-                "mail.activity.mixin"]
+    _inherit = ["mango.call.routing", "mango.call.chatter", "mango.call.tracking",
+                "mail.thread", "mail.activity.mixin"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
@@ -174,6 +174,23 @@ class MangoCall(models.Model):
                 vals["partner_id"] = record.partner_id.id
             call.write(vals)
 
+    def action_create_lead(self):
+        """A new lead prefilled from the call: saving it links the call to it."""
+        self.ensure_one()
+        number = self.external_e164 or self._external_number() or ""
+        defaults = {
+            "default_name": self.partner_id.name or self.env._(
+                "Call from %(number)s", number=display(number)),
+            "default_partner_id": self.partner_id.id,
+            "default_phone": display(number),
+            "default_user_id": (self.user_id or self.env.user).id,
+            "default_type": "lead",
+            "mango_call_id": self.id,
+            **{f"default_{name}": value for name, value in self._mango_utm_values().items()},
+        }
+        return {"type": "ir.actions.act_window", "res_model": "crm.lead", "view_mode": "form",
+                "views": [(False, "form")], "target": "current", "context": defaults}
+
     def _mango_responsible(self):
         """The salesperson of the lead, else of the contact, else of its company."""
         self.ensure_one()
@@ -254,6 +271,7 @@ class MangoCall(models.Model):
         leg = self.env["mango.call.leg"]._mango_merge(self, event)
         self._mango_refresh()
         self._mango_identify()
+        self._mango_track(event.dct_number, event.dct_type)
         if event.call_state == "Appeared" and event.location == "ivr":
             self._mango_route_if_waiting(leg)
 
@@ -266,6 +284,7 @@ class MangoCall(models.Model):
                 "disconnect_reason")}})
         self._mango_refresh()
         self._mango_identify()
+        self._mango_track(summary.dct_number, summary.dct_type)
         self._mango_post_notes()
         self._mango_schedule_callback()
         self._mango_close_callbacks()
