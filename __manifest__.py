@@ -22,6 +22,9 @@
         "views/mango_office_menus.xml",
     ],
     "demo": ["data/mango_office_demo.xml"],
+    "assets": {
+        "web.assets_backend": ["mango_office/static/src/**/*"],
+    },
     "installable": True,
     "application": False,
 }

@@ -31,7 +31,7 @@ class MangoCall(models.Model):
     """
     _name = "mango.call"
     _inherit = ["mango.call.routing", "mango.call.chatter", "mango.call.tracking",
-                "mail.thread", "mail.activity.mixin"]
+                "mango.call.web", "mail.thread", "mail.activity.mixin"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
@@ -81,12 +81,19 @@ class MangoCall(models.Model):
     _entry_unique = models.Constraint(
         "UNIQUE(company_id, entry_id)", "A call is logged once per Mango entry.")
 
-    @api.depends("direction", "from_number", "to_number")
+    @api.depends("direction", "from_number", "to_number", "partner_id", "external_e164")
     def _compute_display_name(self):
-        labels = dict(self._fields["direction"]._description_selection(self.env))
         for call in self:
-            number = call._external_number() or call.extension or ""
-            call.display_name = f"{labels.get(call.direction, self.env._('Call'))} {number}".strip()
+            who = call.partner_id.name or display(call.external_e164) \
+                or call._external_number() or call.extension or ""
+            if call.direction == "incoming":
+                call.display_name = self.env._("Incoming call from %(who)s", who=who)
+            elif call.direction == "outgoing":
+                call.display_name = self.env._("Outgoing call to %(who)s", who=who)
+            elif call.direction == "internal":
+                call.display_name = self.env._("Internal call %(who)s", who=who)
+            else:
+                call.display_name = self.env._("Call %(who)s", who=who)
 
     @api.depends("disconnect_reason")
     def _compute_disconnect_reason_text(self):
@@ -272,6 +279,7 @@ class MangoCall(models.Model):
         self._mango_refresh()
         self._mango_identify()
         self._mango_track(event.dct_number, event.dct_type)
+        self._mango_notify_employees()
         if event.call_state == "Appeared" and event.location == "ivr":
             self._mango_route_if_waiting(leg)
 

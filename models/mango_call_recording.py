@@ -146,7 +146,11 @@ class MangoCallRecording(models.Model):
             "res_id": self.id,
             "mimetype": "audio/mpeg" if "mp" in (mimetype or "mpeg") else mimetype})
         self.write({"fetch_state": "done", "fetch_error": False})
-        self.call_id._mango_refresh_notes()
+        call = self.call_id.with_context(lang=company.partner_id.lang)
+        call.message_post(body=call.env._("Recording of the conversation"),  # the form's player
+                          attachment_ids=self.attachment_id.ids, message_type="comment",
+                          subtype_xmlid="mail.mt_note")
+        call._mango_refresh_notes()
 
     def _mango_fetch_failed(self, error):
         """3320 (not stored yet) and network trouble are tried again a minute later, for a day."""

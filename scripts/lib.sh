@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEV="$ROOT/.dev"
 PYTHON=${PYTHON:-python3}
 ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
-EXTRA_REQUIREMENTS="phonenumbers requests pytest pytest-odoo hypothesis vermin"
+EXTRA_REQUIREMENTS="phonenumbers requests pytest pytest-odoo hypothesis vermin websocket-client"
 
 log() { printf '[mango_office] %s\n' "$*" >&2; }
 
@@ -62,6 +62,7 @@ ensure_python_packages() {
     "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=(pytest-odoo)
     "$PYTHON" -c 'import hypothesis' 2>/dev/null || missing+=(hypothesis)
     "$PYTHON" -c 'import vermin' 2>/dev/null || missing+=(vermin)
+    "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         "$PYTHON" -m pip install -q "${missing[@]}"
@@ -114,6 +115,20 @@ odoo() {  # in the background, call it as (exec_odoo ...) & so that $! is Odoo i
 exec_odoo() {
     exec "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
         ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" "$@"
+}
+
+# Browser tests: without Chromium Odoo skips them silently, so the test command installs
+# Debian's package when it is missing and fails when it cannot.
+ensure_chromium() {
+    local bin
+    for bin in chromium chromium-browser google-chrome; do
+        command -v "$bin" >/dev/null && return
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing Debian's chromium for the browser tests"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+    command -v chromium >/dev/null || { log "no Chromium: the browser tests cannot run (apt-get install chromium)"; exit 1; }
 }
 
 bootstrap() {

@@ -113,6 +113,8 @@ class TestChatter(MangoCase):
             self.assertIn(f"/web/content/{attachment.id}?download=true", note.body)
             self.assertNotIn("Recording pending", note.body)
         self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
+        self.assertEqual(recording.call_id.message_ids.attachment_ids, attachment,
+                         "the call's own chatter plays it too")
 
     def test_not_found_yet_then_found(self):
         self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))

@@ -1,0 +1,133 @@
+import json
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..mango.emulator import incoming_call
+from ..mango.signing import form_body
+from .common import KEY, SALT, MangoCase
+
+WAIT_FOR_CARD = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1500);  // the bus is connected
+    const response = await fetch("/mango/events/call", {method: "POST",
+                                                        body: new URLSearchParams(%(body)s)});
+    if (response.status !== 200) { console.error("webhook answered " + response.status); return; }
+    for (let i = 0; i < 60; i++) {
+        const card = document.querySelector(".o_mango_call_card");
+        if (card) {
+            if (%(expected)s && card.textContent.includes(%(name)s)
+                    && card.textContent.includes("Create lead")) {
+                console.log("test successful");
+            } else {
+                console.error("unexpected card: " + card.textContent);
+            }
+            return;
+        }
+        await sleep(100);
+    }
+    if (%(expected)s) { console.error("no card"); } else { console.log("test successful"); }
+})();
+"""
+
+CLICK_TO_CALL = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (let i = 0; i < 100; i++) {
+        const button = document.querySelector(".o_field_phone .o_mango_call_button");
+        if (button) {
+            button.click();
+            break;
+        }
+        await sleep(100);
+    }
+    for (let i = 0; i < 100; i++) {
+        const text = document.body.textContent;
+        if (text.includes(%(expected)s)) { console.log("test successful"); return; }
+        await sleep(100);
+    }
+    console.error("no message: " + document.querySelector(".o_notification_manager, .modal")?.textContent);
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestWebClient(MangoCase):
+    """The ringing card and click-to-call, on the server and in the browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"country_id": cls.env.ref("base.ru").id})
+        cls.ivan = cls.env["res.partner"].create({"name": "Иван Петров",
+                                                  "phone": "+7 916 123-45-67",
+                                                  "user_id": cls.rep.id})
+
+    def cards(self, user):
+        """What the bus carries to ``user``'s web clients about calls."""
+        cards = []
+        for bus in self.env["bus.bus"].sudo().search([], order="id"):
+            channel, message = json.loads(bus.channel), json.loads(bus.message)
+            if channel[1:] == ["res.partner", user.partner_id.id] \
+                    and message["type"] == "mango_office/call":
+                cards.append(message["payload"])
+        return cards
+
+    def test_the_card_follows_the_rep_whose_phone_rings(self):
+        notifications = [n for n in incoming_call("W1", "79161234567", extension="101")
+                         if n[0] == "events/call"]
+        self.post_all(notifications[:3])  # ringing at 101
+        cards = self.cards(self.rep)
+        self.assertEqual(cards[-1]["status"], "ringing")
+        self.assertEqual(cards[-1]["partner"]["name"], "Иван Петров")
+        self.assertEqual(cards[-1]["number"], "+7 916 123-45-67")
+        self.assertEqual(cards[-1]["salesperson"], "Rep One")
+        self.assertFalse(self.cards(self.rep2), "nobody else gets it")
+        self.post_all(notifications[3:4])
+        self.assertEqual(self.cards(self.rep)[-1]["status"], "talking")
+        self.post_all(notifications[4:])
+        self.assertEqual(self.cards(self.rep)[-1]["status"], "closed")
+
+    def test_click_to_call_rings_the_rep_first(self):
+        result = self.env["mango.call"].with_user(self.rep).mango_click_to_call("8 (916) 123-45-67")
+        self.assertIn("101", result["message"])
+        payload = self.emulator.requests_to("commands/callback")[0]["payload"]
+        self.assertEqual((payload["from"]["extension"], payload["to_number"]),
+                         ("101", "79161234567"))
+
+    def test_click_to_call_refusals_in_words(self):
+        Call = self.env["mango.call"]
+        with self.assertRaisesRegex(UserError, "no extension"):
+            Call.with_user(self.sales_manager).mango_click_to_call("+79161234567")
+        with self.assertRaisesRegex(UserError, "not a phone number"):
+            Call.with_user(self.rep).mango_click_to_call("call me")
+        self.emulator.fail("commands/callback", code=2240)
+        with self.assertRaisesRegex(UserError, "Insufficient funds"):
+            Call.with_user(self.rep).mango_click_to_call("+79161234567")
+
+    def browser_card(self, login, expected):
+        path, payload = incoming_call("W2", "79161234567", extension="101")[2]
+        code = WAIT_FOR_CARD % {"body": json.dumps(form_body(KEY, SALT, payload)),
+                                "expected": json.dumps(expected),
+                                "name": json.dumps("Иван Петров")}
+        self.browser_js("/odoo", code, ready="odoo.isReady", login=login, timeout=60)
+
+    def test_browser_card_for_the_ringing_rep(self):
+        self.browser_card("rep", True)
+
+    def test_browser_no_card_for_another_user(self):
+        self.browser_card("rep2", False)
+
+    def test_browser_phone_button(self):
+        code = CLICK_TO_CALL % {"expected": json.dumps("rings first")}
+        self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
+                        login="rep", timeout=60)
+        payload = self.emulator.requests_to("commands/callback")[0]["payload"]
+        self.assertEqual(payload["from"]["extension"], "101")
+
+    def test_browser_phone_button_refusal(self):
+        self.emulator.fail("commands/callback", code=2240)
+        code = CLICK_TO_CALL % {"expected": json.dumps("Insufficient funds")}
+        self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
+                        login="rep", timeout=60)
