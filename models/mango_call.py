@@ -42,7 +42,7 @@ class MangoCall(models.Model):
         [("incoming", "Incoming"), ("outgoing", "Outgoing"), ("internal", "Internal"),
          ("other", "Other")], readonly=True, index=True)
     mango_direction = fields.Integer(
-        string="Mango Direction Code", readonly=True,
+        string="Mango Direction Code", readonly=True, aggregator=False,
         help="call_direction as Mango sent it in the summary (0 internal, 1 incoming, "
              "2 outgoing); other values are kept as received.")
     state = fields.Selection(
@@ -65,9 +65,13 @@ class MangoCall(models.Model):
     start_date = fields.Datetime(string="Started", readonly=True, index=True)
     answer_date = fields.Datetime(string="Answered at", readonly=True)
     end_date = fields.Datetime(string="Ended", readonly=True)
-    talk_time = fields.Float(string="Talk Time", readonly=True, aggregator="sum",
-                             help="Duration of the conversation, in hours.")
-    disconnect_reason = fields.Integer(string="Disconnect Code", readonly=True)
+    talk_time = fields.Float(string="Talk Time", readonly=True, aggregator=False,
+                             help="Duration of the conversation, in hours (shown as hh:mm:ss).")
+    talk_minutes = fields.Float(string="Talk Time (min)", compute="_compute_talk_minutes",
+                                store=True, aggregator="sum", digits=(16, 1))
+    number_display = fields.Char(string="Customer", compute="_compute_number_display",
+                                 help="The customer's number as people write it.")
+    disconnect_reason = fields.Integer(string="Disconnect Code", readonly=True, aggregator=False)
     disconnect_reason_text = fields.Char(string="Disconnect Reason",
                                          compute="_compute_disconnect_reason_text")
     summary_received = fields.Boolean(readonly=True,
@@ -94,6 +98,21 @@ class MangoCall(models.Model):
                 call.display_name = self.env._("Internal call %(who)s", who=who)
             else:
                 call.display_name = self.env._("Call %(who)s", who=who)
+
+    @api.depends("talk_time")
+    def _compute_talk_minutes(self):
+        for call in self:
+            call.talk_minutes = call.talk_time * 60
+
+    @api.depends("external_e164", "from_number", "to_number", "direction", "extension")
+    def _compute_number_display(self):
+        for call in self:
+            raw = call._external_number() or ""
+            if call.direction == "internal" or not raw or raw.startswith("sip:"):
+                user = call.user_id.name
+                call.number_display = user and f"{user} ({call.extension})" or call.extension or raw
+            else:
+                call.number_display = display(call.external_e164) or raw
 
     @api.depends("disconnect_reason")
     def _compute_disconnect_reason_text(self):
@@ -192,11 +211,27 @@ class MangoCall(models.Model):
             "default_phone": display(number),
             "default_user_id": (self.user_id or self.env.user).id,
             "default_type": "lead",
+            "default_medium_id": self.env.ref("utm.utm_medium_phone").id,
             "mango_call_id": self.id,
             **{f"default_{name}": value for name, value in self._mango_utm_values().items()},
         }
         return {"type": "ir.actions.act_window", "res_model": "crm.lead", "view_mode": "form",
                 "views": [(False, "form")], "target": "current", "context": defaults}
+
+    def action_call_back(self):
+        """Перезвонить: Mango rings the user's phone, then the customer's."""
+        self.ensure_one()
+        result = self.mango_click_to_call(self.external_e164 or self._external_number())
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"type": "success", "message": result["message"]}}
+
+    def action_new_contact(self):
+        """Новый клиент: a contact with the number; the calls from it follow the contact."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "res.partner", "view_mode": "form",
+                "views": [(False, "form")], "target": "current",
+                "context": {"default_phone": display(self.external_e164 or "")
+                            or self._external_number()}}
 
     def _mango_responsible(self):
         """The salesperson of the lead, else of the contact, else of its company."""

@@ -47,7 +47,7 @@ class MangoCallRecording(models.Model):
     mango_state = fields.Char(string="Mango State",
                               help="The recording's last state as Mango sent it.")
     extension = fields.Char()
-    completion_code = fields.Integer()
+    completion_code = fields.Integer(aggregator=False)
     completion_text = fields.Char(string="Completion", compute="_compute_completion_text")
     fetch_state = fields.Selection(
         [("queued", "Recording pending"), ("done", "Downloaded"), ("failed", "Not downloaded"),

@@ -47,7 +47,7 @@ class MangoCallRouting(models.AbstractModel):
         string="Routing", readonly=True,
         help="What became of sending this incoming call to the customer's salesperson.")
     route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
-    route_code = fields.Integer(string="Routing Result Code", readonly=True,
+    route_code = fields.Integer(string="Routing Result Code", readonly=True, aggregator=False,
                                 help="Mango's result code for the routing command.")
     route_error = fields.Json(readonly=True, copy=False)
     route_message = fields.Char(string="Routing Details", compute="_compute_route_message")

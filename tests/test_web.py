@@ -31,6 +31,37 @@ WAIT_FOR_CARD = """
 })();
 """
 
+CREATE_LEAD = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1500);
+    await fetch("/mango/events/call", {method: "POST", body: new URLSearchParams(%(body)s)});
+    let button;
+    for (let i = 0; i < 60 && !button; i++) {
+        button = [...document.querySelectorAll(".o_mango_call_card button")]
+            .find((b) => b.textContent.includes("Create lead"));
+        await sleep(100);
+    }
+    if (!button) { console.error("no Create lead on the card"); return; }
+    button.click();
+    let save;
+    for (let i = 0; i < 100 && !save; i++) {
+        save = document.querySelector(".o_form_view .o_form_button_save");
+        await sleep(100);
+    }
+    if (!save) { console.error("no lead form"); return; }
+    save.click();
+    for (let i = 0; i < 100; i++) {
+        if (/\/odoo\/.*\/\d+/.test(location.pathname) && !document.querySelector(".o_form_dirty")) {
+            console.log("test successful");
+            return;
+        }
+        await sleep(100);
+    }
+    console.error("the lead was not saved: " + location.pathname);
+})();
+"""
+
 CLICK_TO_CALL = """
 (async () => {
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,3 +162,22 @@ class TestWebClient(MangoCase):
         code = CLICK_TO_CALL % {"expected": json.dumps("Insufficient funds")}
         self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
                         login="rep", timeout=60)
+
+    def test_browser_create_lead_from_the_card(self):
+        self.env["utm.source"].search([("name", "=", "yandex")]).unlink()
+        greeting, _gone, ringing = incoming_call("W3", "79035550011", extension="101")[:3]
+        dct = {"dct": {"number": "74001234567", "type": 1}}
+        payload = {**ringing[1], **dct}
+        self.emulator.visitors["74001234567"] = {"channel": {"source": "yandex"}}
+        self.post("events/call", {**greeting[1], **dct})
+        call = self.calls("W3")
+        call._mango_fetch_visitor()
+        self.env.flush_all()
+        code = CREATE_LEAD % {"body": json.dumps(form_body(KEY, SALT, payload))}
+        self.browser_js("/odoo", code, ready="odoo.isReady", login="rep", timeout=60)
+        lead = call.lead_id
+        self.assertTrue(lead, "saving the lead linked the call")
+        self.assertEqual(lead.phone, "+7 903 555-00-11")
+        self.assertEqual(lead.source_id.name, "yandex")
+        self.assertEqual(lead.medium_id, self.env.ref("utm.utm_medium_phone"))
+        self.assertEqual(lead.user_id, self.rep)
