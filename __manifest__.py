@@ -15,6 +15,7 @@
         "views/mango_call_views.xml",
         "views/mango_event_views.xml",
         "views/res_users_views.xml",
+        "wizards/mango_group_call_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "wizards/mango_user_import_views.xml",

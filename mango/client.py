@@ -115,6 +115,14 @@ class MangoClient:
             payload["ext_fields"] = list(ext_fields)
         return self.request("config/users/request", payload).get("users", [])
 
+    def groups(self):
+        """The PBX's groups (``groups``): id, name, extension..."""
+        return self.request("groups", {"show_users": 0}).get("groups", [])
+
+    def incoming_lines(self):
+        """The PBX's lines (``incominglines``): line_id, number, name..."""
+        return self.request("incominglines", {}).get("lines", [])
+
     def dct_visitor(self, number):
         """``queries/user_info_by_dct_number``: the website visitor behind a dynamic call
         tracking number, flattened to the names Mango's documents use (``channel_source``,
@@ -149,6 +157,14 @@ class MangoClient:
         if line_number:
             payload["line_number"] = line_number
         self.request("commands/callback", payload)
+        return payload["command_id"]
+
+    def callback_group(self, from_number, to_number, line_number, command_id=None):
+        """``commands/callback_group``: a customer's number and a group's extension; the
+        one in ``from_number`` is dialled first (reference §3.2)."""
+        payload = {"command_id": command_id or self.new_command_id("group"),
+                   "from": str(from_number), "to": str(to_number), "line_number": line_number}
+        self.request("commands/callback_group", payload)
         return payload["command_id"]
 
     def route(self, call_id, to_number, command_id=None, display_name=None):

@@ -22,7 +22,7 @@ from .signing import form_body, signature_ok
 FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
 RATE_LIMIT_BODY = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0,
                    "status": 429}
-COMMANDS = ("commands/callback", "commands/route", "commands/call/hangup", "commands/transfer",
+COMMANDS = ("commands/callback", "commands/callback_group", "commands/route", "commands/call/hangup", "commands/transfer",
             "commands/sms", "commands/recording/start")
 
 
@@ -44,6 +44,10 @@ class MangoEmulator:
                       mango_user("Вера Кузнецова", "103", "vera@example.com", 400003)]
         self.recordings = {}
         self.visitors = {}  # dynamic call tracking number -> queries/user_info_by_dct_number data
+        self.groups = [{"id": 10048964, "name": "Отдел продаж", "extension": "500",
+                        "description": "", "dial_alg_group": 1}]
+        self.lines = [{"line_id": 1, "number": "74951234567", "name": "Москва", "comment": ""},
+                      {"line_id": 2, "number": "78001234567", "name": "8-800", "comment": ""}]
         self.requests = []
         self.notify_url = None
         self._faults, self._delays, self._files = {}, {}, {}
@@ -152,6 +156,10 @@ class MangoEmulator:
             return _json(fault["http_status"] or 420, {"code": fault["code"]})
         if path == "config/users/request":
             return _json(200, {"result": 1000, "users": self._users(payload)})
+        if path == "groups":
+            return _json(200, {"result": 1000, "groups": self.groups})
+        if path == "incominglines":
+            return _json(200, {"result": 1000, "lines": self.lines})
         if path == "account/balance":
             return _json(200, {"result": 1000, "balance": 1000.0, "currency": "RUB"})
         if path == "queries/recording/post":

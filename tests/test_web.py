@@ -181,3 +181,41 @@ class TestWebClient(MangoCase):
         self.assertEqual(lead.source_id.name, "yandex")
         self.assertEqual(lead.medium_id, self.env.ref("utm.utm_medium_phone"))
         self.assertEqual(lead.user_id, self.rep)
+
+
+@tagged("post_install", "-at_install")
+class TestGroupCall(MangoCase):
+    """A sales manager asks a PBX group to call a customer."""
+
+    def wizard(self, user=None):
+        from odoo.tests import Form
+        Wizard = self.env["mango.group.call"].with_user(user or self.sales_manager)
+        return Form(Wizard.with_context(default_number="+7 916 123-45-67"))
+
+    def test_group_and_line_from_mango_and_the_call(self):
+        with self.wizard() as form:
+            self.assertEqual(form.group_id.extension, "500")
+            self.assertEqual(form.line_id.number, "74951234567")
+        action = form.record.action_call()
+        self.assertIn("Отдел продаж", action["params"]["message"])
+        payload = self.emulator.requests_to("commands/callback_group")[0]["payload"]
+        self.assertEqual((payload["from"], payload["to"], payload["line_number"]),
+                         ("79161234567", "500", "74951234567"))
+
+    def test_at_most_one_group_call_per_customer_per_minute(self):
+        self.wizard().save().action_call()
+        with self.assertRaisesRegex(UserError, "less than a minute ago"):
+            self.wizard().save().action_call()
+        self.assertEqual(len(self.emulator.requests_to("commands/callback_group")), 1)
+
+    def test_mango_down_still_opens_the_form(self):
+        self.wizard().save()  # the groups and lines are known from before
+        self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
+        with self.wizard() as form:
+            self.assertIn("could not be read", form.sync_warning)
+            self.assertEqual(form.group_id.extension, "500")
+
+    def test_salespeople_cannot(self):
+        from odoo.exceptions import AccessError
+        with self.assertRaises(AccessError):
+            self.env["mango.group.call"].with_user(self.rep).create({"number": "+79161234567"})

@@ -1,0 +1,25 @@
+from odoo import api, fields, models
+
+
+class MangoPbxGroup(models.Model):
+    """A group of the company's PBX, as Mango lists it (``groups``), for group calls."""
+    _name = "mango.pbx.group"
+    _inherit = ["mango.pbx.listed"]
+    _description = "PBX Group"
+
+    extension = fields.Char(help="The group's short number.")
+
+    _mango_id_unique = models.Constraint("UNIQUE(company_id, mango_id)",
+                                         "A PBX group is listed once per company.")
+
+    @api.depends("name", "extension")
+    def _compute_display_name(self):
+        for group in self:
+            group.display_name = f"{group.name} ({group.extension})" if group.extension \
+                else group.name
+
+    @api.model
+    def _mango_values(self, row):
+        return {"mango_id": str(row.get("id") or row.get("extension")),
+                "name": str(row.get("name") or row.get("extension") or "?")[:256],
+                "extension": str(row.get("extension") or "")[:64]}

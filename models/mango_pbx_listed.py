@@ -1,0 +1,31 @@
+from odoo import api, fields, models
+
+
+class MangoPbxListed(models.AbstractModel):
+    """Something Mango lists for a company's PBX (groups, lines), kept as Mango says."""
+    _name = "mango.pbx.listed"
+    _description = "Listed by the PBX"
+    _order = "name"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    mango_id = fields.Char(string="Mango ID", required=True)
+    name = fields.Char(required=True)
+    active = fields.Boolean(default=True)
+
+    @api.model
+    def _mango_sync(self, company, rows):
+        """Upsert what Mango listed (``_mango_values`` of each row); archive the rest."""
+        existing = {record.mango_id: record for record in self.with_context(
+            active_test=False).search([("company_id", "=", company.id)])}
+        seen = self.browse()
+        for row in rows:
+            vals = self._mango_values(row)
+            record = existing.get(vals["mango_id"])
+            if record:
+                record.write({**vals, "active": True})
+            else:
+                record = self.create({**vals, "company_id": company.id})
+            seen |= record
+        (self.browse([record.id for record in existing.values()]) - seen).write(
+            {"active": False})
+        return seen
