@@ -61,14 +61,17 @@ def main():
             page.click("button[type=submit]")
             page.wait_for_selector(".o_main_navbar")
 
-            def shot(name, url=None, selector=None, action=None):
+            def shot(name, url=None, selector=None, menus=()):
                 if url:
                     page.goto(args.odoo + url)
-                if action:
-                    page.evaluate(f"odoo.__WOWL_DEBUG__.root.env.services.action"
-                                  f".doAction('{action}')")
+                for menu in menus:
+                    page.get_by_role("button", name=menu).or_(
+                        page.get_by_role("menuitem", name=menu)).first.click()
                 if selector:
                     page.wait_for_selector(selector, timeout=20000)
+                    page.locator(selector).first.evaluate(
+                        "element => element.scrollIntoView({block: 'start'})")
+                page.mouse.move(1, 1)
                 time.sleep(1.5)
                 page.screenshot(path=str(out / f"{name}.png"))
                 print(f"{out / name}.png", flush=True)
@@ -83,8 +86,8 @@ def main():
             shot("card", selector=".o_mango_call_card")
             shot("settings", "/odoo/action-crm.crm_config_settings_action",
                  "#mango_office_connection")
-            shot("import", "/odoo/action-mango_office.mango_call_action",
-                 action="mango_office.mango_user_import_action", selector=".modal .o_data_row")
+            shot("import", "/odoo/crm", menus=("Configuration", "Import PBX Users"),
+                 selector=".modal .o_data_row")
             browser.close()
     finally:
         emulator.stop()
