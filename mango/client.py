@@ -123,6 +123,28 @@ class MangoClient:
         """The PBX's lines (``incominglines``): line_id, number, name..."""
         return self.request("incominglines", {}).get("lines", [])
 
+    def stats_request(self, date_from, date_to):
+        """``stats/request`` for calls from ``date_from`` to ``date_to`` (Unix seconds, at most a
+        month, not in the future): the key to ask ``stats_result`` with."""
+        payload = {"date_from": str(int(date_from)), "date_to": str(int(date_to)),
+                   "fields": ",".join(STATS_FIELDS)}
+        return self.request("stats/request", payload)["key"]
+
+    def stats_result(self, key):
+        """The calls of a stats request as dicts of STATS_FIELDS, or None while Mango is not
+        ready (HTTP 204: ask again after 5 s)."""
+        response = self.post("stats/result", {"key": key})
+        if response.status_code == 204:
+            return None
+        if response.status_code != 200:
+            data = self._json(response)
+            code = data.get("result", data.get("code")) if isinstance(data, dict) else None
+            if code:
+                raise MangoError.from_code(code, http_status=response.status_code)
+            raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
+                             http_status=response.status_code)
+        return parse_stats(response.text)
+
     def dct_visitor(self, number):
         """``queries/user_info_by_dct_number``: the website visitor behind a dynamic call
         tracking number, flattened to the names Mango's documents use (``channel_source``,
@@ -181,6 +203,25 @@ class MangoClient:
         payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id}
         self.request("commands/call/hangup", payload)
         return payload["command_id"]
+
+
+STATS_FIELDS = ("entry_id", "records", "start", "finish", "answer", "from_extension",
+                "from_number", "to_extension", "to_number", "disconnect_reason", "line_number",
+                "location", "create")
+
+
+def parse_stats(text):
+    """Mango's statistics CSV (``;`` between fields, a call a line, no quoting) as dicts."""
+    rows = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        values = line.split(";")
+        row = dict(zip(STATS_FIELDS, values + [""] * (len(STATS_FIELDS) - len(values))))
+        row["records"] = [rec.strip() for rec in row["records"].strip("[] ").split(",")
+                          if rec.strip()]
+        rows.append(row)
+    return rows
 
 
 VISITOR_FIELDS = (

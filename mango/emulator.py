@@ -44,6 +44,9 @@ class MangoEmulator:
                       mango_user("Вера Кузнецова", "103", "vera@example.com", 400003)]
         self.recordings = {}
         self.visitors = {}  # dynamic call tracking number -> queries/user_info_by_dct_number data
+        self.stats = []  # rows of stats/result, dicts of client.STATS_FIELDS
+        self.stats_not_ready = 1  # stats/result answers 204 this many times per key
+        self._stats_keys = {}
         self.groups = [{"id": 10048964, "name": "Отдел продаж", "extension": "500",
                         "description": "", "dial_alg_group": 1}]
         self.lines = [{"line_id": 1, "number": "74951234567", "name": "Москва", "comment": ""},
@@ -100,6 +103,7 @@ class MangoEmulator:
 
     def reset(self):
         self.visitors.clear()
+        self.stats.clear()
         self._faults.clear()
         self._delays.clear()
         self.clear()
@@ -111,6 +115,9 @@ class MangoEmulator:
         return requests.post(url, data=form_body(self.key, self.salt, payload), timeout=30)
 
     def play(self, webhook_base, notifications, pause=0.0):
+        """Post a call's notifications; the call goes into the statistics, delivered or not."""
+        if any(path == "events/summary" for path, _payload in notifications):
+            self.stats.append(stats_row(notifications))
         responses = []
         for path, payload in notifications:
             responses.append(self.notify(webhook_base, path, payload))
@@ -156,6 +163,12 @@ class MangoEmulator:
             return _json(fault["http_status"] or 420, {"code": fault["code"]})
         if path == "config/users/request":
             return _json(200, {"result": 1000, "users": self._users(payload)})
+        if path == "stats/request":
+            key = secrets.token_hex(8)
+            self._stats_keys[key] = [self.stats_not_ready, payload]
+            return _json(200, {"key": key})
+        if path == "stats/result":
+            return self._stats_result(payload.get("key"))
         if path == "groups":
             return _json(200, {"result": 1000, "groups": self.groups})
         if path == "incominglines":
@@ -193,6 +206,22 @@ class MangoEmulator:
         self._files[token] = self.recordings[recording_id]
         host, port = self._server.server_address[:2]
         return 302, {"Location": f"http://{host}:{port}/files/{token}"}, b""
+
+    def _stats_result(self, key):
+        if key not in self._stats_keys:
+            return _json(404, {"result": 3300})
+        pending, request = self._stats_keys[key]
+        if pending > 0:
+            self._stats_keys[key][0] -= 1
+            return 204, {}, b""
+        start, end = int(request["date_from"]), int(request["date_to"])
+        fields = request["fields"].split(",")
+        lines = []
+        for row in self.stats:
+            if start <= int(row["start"]) <= end:
+                values = dict(row, records="[" + ",".join(row.get("records", [])) + "]")
+                lines.append(";".join(str(values.get(name, "")) for name in fields))
+        return 200, {"Content-Type": "text/csv"}, "\n".join(lines).encode()
 
     def download(self, token):
         data = self._files.pop(token, None)  # Mango's links work once
@@ -279,6 +308,21 @@ def _recording(entry_id, call_id, recording_id, extension, start, end):
             ("events/record/added", {"entry_id": entry_id, "recording_id": recording_id,
                                      "product_id": 300022532, "user_id": 400001,
                                      "timestamp": end + 5})]
+
+
+def stats_row(notifications):
+    """The statistics row Mango keeps of a call (``incoming_call``/``outgoing_call``)."""
+    summary = next(payload for path, payload in notifications if path == "events/summary")
+    src, dst = summary.get("from") or {}, summary.get("to") or {}
+    return {"entry_id": summary["entry_id"], "start": summary["create_time"],
+            "records": [payload["recording_id"] for path, payload in notifications
+                        if path == "events/record/added"],
+            "finish": summary["end_time"], "answer": summary["talk_time"],
+            "from_extension": src.get("extension", ""), "from_number": src.get("number", ""),
+            "to_extension": dst.get("extension", ""), "to_number": dst.get("number", ""),
+            "disconnect_reason": summary["disconnect_reason"],
+            "line_number": summary.get("line_number", ""), "location": "abonent",
+            "create": summary["create_time"]}
 
 
 def incoming_call(entry_id, caller, line="74951234567", extension="101", answered=True,

@@ -295,6 +295,9 @@ class Other:
 
 PARSERS = {
     "events/call": CallEvent.parse,
+    # what a reconciliation recovered from Mango's statistics, journaled in Mango's shapes
+    "reconciliation/summary": Summary.parse,
+    "reconciliation/record": RecordAdded.parse,
     "events/summary": Summary.parse,
     "events/recording": RecordingEvent.parse,
     "events/record/added": RecordAdded.parse,

@@ -93,7 +93,9 @@ class MangoCallChatter(models.AbstractModel):
                                 "summary": call._mango_callback_summary(
                                     activity.mango_missed_count + 1)})
                 continue
-            target.sudo().activity_schedule(
+            # recovered calls older than a day are logged without notifying anyone
+            quiet = bool(self.env.context.get("mango_quiet"))
+            target.sudo().with_context(mail_activity_quick_update=quiet).activity_schedule(
                 "mail.mail_activity_data_call", fields.Date.context_today(call),
                 summary=call._mango_callback_summary(1),
                 user_id=user.id or self.env.uid, mango_number=call.external_e164,

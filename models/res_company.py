@@ -23,6 +23,14 @@ class ResCompany(models.Model):
     mango_recording_days = fields.Integer(
         string="Keep Recordings (days)",
         help="Recordings older than this are removed from Odoo (empty: kept forever).")
+    mango_reconciled_until = fields.Datetime(
+        string="Reconciled Until", readonly=True, copy=False,
+        help="Mango's statistics were compared with the call log up to this moment.")
+    mango_reconciliation_date = fields.Datetime(string="Last Reconciliation", readonly=True,
+                                                copy=False)
+    mango_reconciliation_recovered = fields.Integer(
+        string="Calls Recovered", readonly=True, copy=False,
+        help="Calls the last reconciliation found in Mango's statistics and not in Odoo.")
     mango_routing = fields.Boolean(
         string="Route Known Callers",
         help="While a known customer hears the greeting, put them through to the extension of "

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 
 from ..mango import MangoError
@@ -17,6 +19,41 @@ class ResConfigSettings(models.TransientModel):
     mango_recording_days = fields.Integer(related="company_id.mango_recording_days",
                                           readonly=False)
     mango_webhook_url = fields.Char(string="Webhook Address", compute="_compute_mango_webhook_url")
+    mango_last_notification = fields.Datetime(string="Last Notification",
+                                              compute="_compute_mango_health")
+    mango_journal_errors = fields.Integer(string="Notifications in Error",
+                                          compute="_compute_mango_health")
+    mango_reconciliation_date = fields.Datetime(related="company_id.mango_reconciliation_date")
+    mango_reconciliation_recovered = fields.Integer(
+        related="company_id.mango_reconciliation_recovered")
+    mango_reconcile_from = fields.Datetime(string="Reconcile From",
+                                           default=lambda self: fields.Datetime.now()
+                                           - timedelta(days=1))
+    mango_reconcile_to = fields.Datetime(string="Reconcile To", default=fields.Datetime.now)
+
+    def _compute_mango_health(self):
+        Event = self.env["mango.event"].sudo()
+        for settings in self:
+            company = [("company_id", "=", settings.company_id.id)]
+            last = Event.search(company, order="id desc", limit=1)
+            settings.mango_last_notification = last.create_date
+            settings.mango_journal_errors = Event.search_count(company + [("state", "=", "error")])
+
+    def action_mango_reconcile(self):
+        """Compare Mango's statistics of the chosen period with the call log, now."""
+        self.ensure_one()
+        company = self.company_id
+        end = min(self.mango_reconcile_to or fields.Datetime.now(), fields.Datetime.now())
+        try:
+            count = self.env["mango.reconciliation"]._mango_reconcile(
+                company, self.mango_reconcile_from or end - timedelta(days=1), end)
+        except MangoError as error:
+            return self._mango_notify(self.env._("Reconciliation failed"),
+                                      company._mango_error_message(error), "danger")
+        return self._mango_notify(
+            self.env._("Reconciliation done"),
+            self.env._("%(count)s calls recovered from Mango's statistics.", count=count),
+            "success")
 
     def _compute_mango_webhook_url(self):
         for settings in self:
