@@ -381,6 +381,9 @@ def outgoing_call(entry_id, extension, number, answered=True, start=None, talk_s
 # -- the demo ------------------------------------------------------------------------------
 
 DEMO_CALLERS = ["79161234567", "380671234567", "74955404444", "79035556677", "89261112233"]
+# The demo customers' salespeople (data/mango_office_demo.xml): Odoo routes their calls
+# there, so the demo rings the extension Odoo routed to.
+DEMO_SALESPEOPLE = {"79161234567": "101", "380671234567": "102"}
 
 
 def main():
@@ -400,8 +403,8 @@ def main():
             if not args.odoo:
                 continue
             entry = f"demo-{int(time.time())}-{n}"
-            extension = random.choice(["101", "102"])
             caller = random.choice(DEMO_CALLERS)
+            extension = DEMO_SALESPEOPLE.get(caller) or random.choice(["101", "102"])
             if random.random() < 0.7:
                 calls = incoming_call(entry, caller, extension=extension,
                                       answered=random.random() < 0.7,
