@@ -145,6 +145,32 @@ class MangoClient:
                              http_status=response.status_code)
         return parse_stats(response.text)
 
+    def forwarding_rules(self, page=1000):
+        """Every forwarding rule by client number (``forwarding/numbers``, paged)."""
+        rules, offset = [], 0
+        while True:
+            data = self.request("forwarding/numbers", {"limit": page, "offset": offset})
+            batch = data.get("numbers") or []
+            rules += batch
+            offset += len(batch)
+            if not batch or offset >= int(data.get("total") or 0):
+                return rules
+
+    def forwarding_add(self, number, mango_user_id, comment):
+        """Calls from ``number`` go straight to the employee (``forwarding/number/add``)."""
+        self.request("forwarding/number/add", {
+            "client_phone_number": str(number), "client_phone_type": 0, "status": 1,
+            "forward_type": "user", "comment": comment,
+            "forward_to_user": {"forward_user_id": int(mango_user_id), "forward_contact_id": ""}})
+
+    def forwarding_change(self, forward_id, mango_user_id):
+        self.request("forwarding/number/change", {
+            "forward_id": forward_id, "forward_type": "user",
+            "forward_to_user": {"forward_user_id": int(mango_user_id), "forward_contact_id": ""}})
+
+    def forwarding_remove(self, forward_id):
+        self.request("forwarding/number/remove", {"forward_id": forward_id})
+
     def dct_visitor(self, number):
         """``queries/user_info_by_dct_number``: the website visitor behind a dynamic call
         tracking number, flattened to the names Mango's documents use (``channel_source``,

@@ -45,6 +45,7 @@ class MangoEmulator:
         self.recordings = {}
         self.visitors = {}  # dynamic call tracking number -> queries/user_info_by_dct_number data
         self.stats = []  # rows of stats/result, dicts of client.STATS_FIELDS
+        self.forwarding = {}  # forward_id -> rule as forwarding/numbers lists it
         self.stats_not_ready = 1  # stats/result answers 204 this many times per key
         self._stats_keys = {}
         self.groups = [{"id": 10048964, "name": "Отдел продаж", "extension": "500",
@@ -104,6 +105,7 @@ class MangoEmulator:
     def reset(self):
         self.visitors.clear()
         self.stats.clear()
+        self.forwarding.clear()
         self._faults.clear()
         self._delays.clear()
         self.clear()
@@ -169,6 +171,8 @@ class MangoEmulator:
             return _json(200, {"key": key})
         if path == "stats/result":
             return self._stats_result(payload.get("key"))
+        if path.startswith("forwarding/"):
+            return self._forwarding(path, payload)
         if path == "groups":
             return _json(200, {"result": 1000, "groups": self.groups})
         if path == "incominglines":
@@ -206,6 +210,30 @@ class MangoEmulator:
         self._files[token] = self.recordings[recording_id]
         host, port = self._server.server_address[:2]
         return 302, {"Location": f"http://{host}:{port}/files/{token}"}, b""
+
+    def _forwarding(self, path, payload):
+        """Forwarding rules by client number (reference §3.12)."""
+        with self._lock:
+            if path == "forwarding/numbers":
+                rules = sorted(self.forwarding.values(), key=lambda rule: rule["forward_id"])
+                offset, limit = int(payload.get("offset", 0)), int(payload.get("limit", 1000))
+                return _json(200, {"result": 1000, "numbers": rules[offset:offset + limit],
+                                   "total": len(rules)})
+            if path == "forwarding/number/add":
+                number = payload["client_phone_number"]
+                if any(rule["client_phone_number"] == number for rule in self.forwarding.values()):
+                    return _json(420, {"code": 3100})
+                forward_id = max(self.forwarding, default=0) + 1
+                self.forwarding[forward_id] = {**payload, "forward_id": forward_id}
+                return _json(200, {"result": 1000})
+            rule = self.forwarding.get(payload.get("forward_id"))
+            if rule is None:
+                return _json(420, {"code": 3300})
+            if path == "forwarding/number/change":
+                rule.update({key: value for key, value in payload.items() if key != "forward_id"})
+            elif path == "forwarding/number/remove":
+                del self.forwarding[rule["forward_id"]]
+            return _json(200, {"result": 1000})
 
     def _stats_result(self, key):
         if key not in self._stats_keys:

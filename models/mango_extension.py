@@ -26,6 +26,22 @@ class MangoExtension(models.Model):
     _user_unique = models.Constraint(
         "UNIQUE(company_id, user_id)", "A user has one extension per company.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        extensions = super().create(vals_list)
+        self.env["mango.forwarding"]._mango_trigger()  # rules point at Mango user ids
+        return extensions
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env["mango.forwarding"]._mango_trigger()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["mango.forwarding"]._mango_trigger()
+        return result
+
     @api.model
     def _mango_user(self, company, extension):
         """The user whose extension this is in ``company``'s PBX, or an empty recordset."""

@@ -31,6 +31,13 @@ class ResCompany(models.Model):
     mango_reconciliation_recovered = fields.Integer(
         string="Calls Recovered", readonly=True, copy=False,
         help="Calls the last reconciliation found in Mango's statistics and not in Odoo.")
+    mango_forwarding = fields.Boolean(
+        string="Routing Rules in Mango",
+        help="Keep one forwarding rule per customer number in Mango to their salesperson, so "
+             "that known customers reach them even when Odoo cannot answer.")
+    mango_forwarding_date = fields.Datetime(string="Rules Synchronised", readonly=True,
+                                            copy=False)
+    mango_forwarding_error = fields.Char(string="Rules Problem", readonly=True, copy=False)
     mango_routing = fields.Boolean(
         string="Route Known Callers",
         help="While a known customer hears the greeting, put them through to the extension of "
