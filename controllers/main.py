@@ -51,6 +51,11 @@ class MangoWebhook(http.Controller):
                                                        error)
         return self._answer(200)
 
+    @http.route("/mango", type="http", auth="public", methods=["GET"], save_session=False)
+    def mango_address(self):
+        """The webhook address opened in a browser: it reaches this Odoo."""
+        return self._answer(200)
+
     @staticmethod
     def _company(key):
         """(company, None) for the PBX of this unique code, else (None, why not)."""
