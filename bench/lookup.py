@@ -57,7 +57,8 @@ def measure(env, size, lookups):
     timings, found = [], 0
     for raw in numbers:
         start = time.perf_counter()
-        partner, lead = Call._mango_match(company, classify(raw, "RU").e164)
+        partner, lead, *_responsible = Call._mango_match(
+            company, classify(raw, "RU").e164)
         timings.append((time.perf_counter() - start) * 1000)
         found += bool(partner or lead)
         env.invalidate_all()

@@ -7,6 +7,7 @@ from odoo.http import request
 from ..mango import signature_ok
 from ..mango.events import (InvalidNotification, MalformedNotification, Ping, normalize_path,
                             parse_notification)
+from ..models.mango_call_routing import AFTER_RESPONSE
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ class MangoWebhook(http.Controller):
         if not (key and signature and raw_json is not None):
             return self._answer(400, "vpbx_api_key, sign and json are required")
         company, refusal = self._company(key)
-        if company and not signature_ok(key, raw_json, company.mango_api_salt, signature):
+        if company and not signature_ok(key, raw_json, company._mango_profile().salt,
+                                         signature):
             refusal = "bad signature"
         if refusal:
             _logger.warning("Mango notification /%s refused from %s: %s", (subpath or "")[:64],
@@ -44,12 +46,18 @@ class MangoWebhook(http.Controller):
         except MalformedNotification as malformed:
             _logger.warning("Mango notification %s is not one: %s", subpath[:64], malformed)
             return self._answer(400, str(malformed))
-        if not isinstance(notification, Ping):
-            # texts stored while applying it are written in the company's language
-            request.env["mango.event"].sudo().with_company(company).with_context(
-                lang=company.partner_id.lang)._receive(company, path, raw_json, notification,
-                                                       error)
-        return self._answer(200)
+        if isinstance(notification, Ping):
+            return self._answer(200)
+        # what is to be sent to Mango once it has its answer (routing commands)
+        after = request.httprequest.environ[AFTER_RESPONSE] = []
+        # texts stored while applying it are written in the company's language
+        request.env["mango.event"].sudo().with_company(company).with_context(
+            lang=company._mango_profile().lang or None)._receive(
+                company, path, raw_json, notification, error)
+        response = self._answer(200)
+        for func in after:
+            response.call_on_close(func)
+        return response
 
     @http.route("/mango", type="http", auth="public", methods=["GET"], save_session=False)
     def mango_address(self):
@@ -64,9 +72,9 @@ class MangoWebhook(http.Controller):
         company = request.env["res.company"].sudo()._mango_company_for_key(key)
         if not company:
             return None, "unknown PBX unique code"
-        if not company.mango_api_salt:
-            return None, (f"the signing key of {company.name} is not set: copy it from Mango's "
-                          "API connector into the Mango Office settings")
+        if not company._mango_profile().salt:
+            return None, (f"the signing key of company #{company.id} is not set: copy it from "
+                          "Mango's API connector into the Mango Office settings")
         return company, None
 
     @staticmethod

@@ -5,7 +5,8 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     mango_call_ids = fields.One2many("mango.call", "lead_id", string="Calls")
-    mango_call_count = fields.Integer(string="Calls", compute="_compute_mango_call_count",
+    mango_call_count = fields.Integer(string="Number of Calls",
+                                      compute="_compute_mango_call_count",
                                       groups="sales_team.group_sale_salesman")
 
     @api.model_create_multi

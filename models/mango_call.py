@@ -140,26 +140,36 @@ class MangoCall(models.Model):
     # -- who is calling --------------------------------------------------------------------
 
     def _mango_identify(self):
-        """Normalise the customer's number and, the first time, link contact and lead."""
+        """Normalise the customer's number and, the first time, link contact and lead.
+
+        Answers ``(salesperson, extension, name)`` when it matched, for the routing
+        decision.
+        """
         self.ensure_one()
         raw = self._external_number() or ""
         if self.direction == "internal" or raw == (self.external_number or ""):
-            return
-        number = classify(raw, self.company_id.country_id.code or "RU")
+            return None
+        number = classify(raw, self.company_id._mango_profile().country)
         vals = {"external_number": raw, "external_e164": number.e164 or False}
+        matched = None
         if number.e164 and not (self.partner_id or self.lead_id):
-            partner, lead = self._mango_match(self.company_id, number.e164)
+            partner, lead, *matched = self._mango_match(self.company_id, number.e164)
             vals.update(partner_id=partner.id, lead_id=lead.id)
         self.write(vals)
+        return matched
 
     @api.model
     def _mango_match(self, company, e164):
-        """The contact and open lead of a number, the same every time.
+        """The contact and open lead of a number, the same every time, and the
+        salesperson responsible for them with their extension in the company's PBX.
 
         The contact person comes before its company, the most recently updated open
         lead or opportunity (not won, not lost) with that number or of that contact
-        before the others. One statement on the indexed ``phone_sanitized`` columns: it
-        runs on every incoming call, with the caller waiting.
+        before the others; the salesperson is the lead's, else the contact's, else its
+        company's (``_mango_responsible``). One statement on the indexed
+        ``phone_sanitized`` columns: it runs on every incoming call, with the caller
+        waiting. Answers ``(partner, lead, user, extension, name shown to the
+        salesperson)``.
         """
         self.env.cr.execute(SQL(
             """WITH partner AS (
@@ -168,17 +178,35 @@ class MangoCall(models.Model):
                       AND (company_id = %(company)s OR company_id IS NULL)
                     ORDER BY is_company, write_date DESC, id DESC LIMIT 1),
                lead AS (
-                   SELECT lead.id, lead.partner_id FROM crm_lead lead
+                   SELECT lead.id, lead.partner_id, lead.user_id FROM crm_lead lead
                     WHERE (lead.phone_sanitized = %(number)s
                            OR lead.partner_id = (SELECT id FROM partner))
                       AND lead.active AND lead.won_status = 'pending'
                       AND (lead.company_id = %(company)s OR lead.company_id IS NULL)
-                    ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1)
-               SELECT COALESCE((SELECT id FROM partner), (SELECT partner_id FROM lead)),
-                      (SELECT id FROM lead)""",
+                    ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1),
+               found AS (
+                   SELECT COALESCE((SELECT id FROM partner), (SELECT partner_id FROM lead))
+                              AS partner_id,
+                          (SELECT id FROM lead) AS lead_id,
+                          (SELECT user_id FROM lead) AS lead_user_id),
+               responsible AS (
+                   SELECT found.*, COALESCE(found.lead_user_id, contact.user_id,
+                                            commercial.user_id) AS user_id,
+                          COALESCE(contact.complete_name,
+                                   (SELECT name FROM crm_lead WHERE id = found.lead_id)) AS name
+                     FROM found
+                     LEFT JOIN res_partner contact ON contact.id = found.partner_id
+                     LEFT JOIN res_partner commercial
+                            ON commercial.id = contact.commercial_partner_id)
+               SELECT partner_id, lead_id, user_id,
+                      (SELECT extension FROM mango_extension
+                        WHERE company_id = %(company)s AND user_id = responsible.user_id),
+                      name
+                 FROM responsible""",
             number=e164, company=company.id))
-        partner_id, lead_id = self.env.cr.fetchone()
-        return self.env["res.partner"].browse(partner_id), self.env["crm.lead"].browse(lead_id)
+        partner_id, lead_id, user_id, extension, name = self.env.cr.fetchone()
+        return (self.env["res.partner"].browse(partner_id), self.env["crm.lead"].browse(lead_id),
+                self.env["res.users"].browse(user_id), extension or "", name or "")
 
     @api.model
     def _mango_relink(self, records):
@@ -291,19 +319,20 @@ class MangoCall(models.Model):
         snapshot that sees everything the holder wrote (legs, recordings), instead of
         going on with an older one.
         """
-        now = self.env.cr.now()
         if create:
             query = SQL(
                 """INSERT INTO mango_call (company_id, entry_id, state, create_uid, write_uid,
                                            create_date, write_date)
-                   VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s, %(now)s, %(now)s)
+                   VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
+                           now() at time zone 'utc', now() at time zone 'utc')
                    ON CONFLICT (company_id, entry_id) DO UPDATE SET write_date = EXCLUDED.write_date
                    RETURNING id, xmax = 0""",
-                company=company.id, entry=entry_id, uid=self.env.uid, now=now)
+                company=company.id, entry=entry_id, uid=self.env.uid)
         else:
             query = SQL(
-                """UPDATE mango_call SET write_date = %s WHERE company_id = %s AND entry_id = %s
-                   RETURNING id, false""", now, company.id, entry_id)
+                """UPDATE mango_call SET write_date = now() at time zone 'utc'
+                    WHERE company_id = %s AND entry_id = %s
+                   RETURNING id, false""", company.id, entry_id)
         self.env.cr.execute(query, log_exceptions=False)  # serialization failures are retried
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
@@ -312,11 +341,11 @@ class MangoCall(models.Model):
         self.ensure_one()
         leg = self.env["mango.call.leg"]._mango_merge(self, event)
         self._mango_refresh()
-        self._mango_identify()
+        matched = self._mango_identify()
         self._mango_track(event.dct_number, event.dct_type)
         self._mango_notify_employees()
         if event.call_state == "Appeared" and event.location == "ivr":
-            self._mango_route_if_waiting(leg)
+            self._mango_route_if_waiting(leg, matched)
 
     def _mango_apply_summary(self, summary):
         self.ensure_one()
@@ -337,7 +366,8 @@ class MangoCall(models.Model):
     def _mango_refresh(self):
         """Derive the call from its legs and its summary (a pure function of both)."""
         self.ensure_one()
-        legs = self.leg_ids.sorted(lambda leg: (leg.appeared_date or datetime.max, leg.leg_id))
+        legs = self._mango_legs().sorted(
+            lambda leg: (leg.appeared_date or datetime.max, leg.leg_id))
         summary = self.summary_data or {}
         vals = self._mango_values_from_legs(legs)
         if summary:
@@ -355,6 +385,15 @@ class MangoCall(models.Model):
                    if self._fields[name].convert_to_write(self[name], self) != value}
         if changed:
             self.write(changed)
+
+    def _mango_legs(self):
+        """The call's legs with their fields in one statement, kept as its ``leg_ids``."""
+        Leg = self.env["mango.call.leg"]
+        legs = Leg.search_fetch([("call_id", "=", self.id)],
+                                [name for name, field in Leg._fields.items()
+                                 if field.store and field.column_type])
+        self._fields["leg_ids"]._update_cache(self, legs._ids)
+        return legs
 
     def _mango_values_from_legs(self, legs):
         first = legs[:1]

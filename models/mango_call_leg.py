@@ -30,9 +30,10 @@ class MangoCallLeg(models.Model):
     call_id = fields.Many2one("mango.call", required=True, index=True, ondelete="cascade")
     leg_id = fields.Char(string="Mango Call ID", required=True)
     seq = fields.Integer(string="Last Sequence Number")
-    state = fields.Char(required=True, help="The leg's state as Mango sent it.")
+    state = fields.Char(string="Mango State", required=True,
+                        help="The leg's state as Mango sent it.")
     state_label = fields.Char(string="State", compute="_compute_labels")
-    location = fields.Char(help="Where the leg is, as Mango sent it.")
+    location = fields.Char(string="Mango Location", help="Where the leg is, as Mango sent it.")
     location_label = fields.Char(string="Location", compute="_compute_labels")
     from_number = fields.Char(string="From")
     to_number = fields.Char(string="To")
@@ -83,8 +84,8 @@ class MangoCallLeg(models.Model):
                    disconnected_date, disconnect_reason, create_uid, write_uid, create_date,
                    write_date)
                VALUES (%(call)s, %(leg)s, %(seq)s, %(state)s, %(values)s, %(when)s,
-                       %(connected)s, %(disconnected)s, %(reason)s, %(uid)s, %(uid)s, %(now)s,
-                       %(now)s)
+                       %(connected)s, %(disconnected)s, %(reason)s, %(uid)s, %(uid)s,
+                       now() at time zone 'utc', now() at time zone 'utc')
                ON CONFLICT (call_id, leg_id) DO UPDATE SET
                    seq = GREATEST(leg.seq, EXCLUDED.seq),
                    state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state ELSE leg.state END,
@@ -104,7 +105,7 @@ class MangoCallLeg(models.Model):
             connected=when if event.call_state in ("Connected", "OnHold") else None,
             disconnected=when if event.call_state == "Disconnected" else None,
             reason=event.disconnect_reason if event.call_state == "Disconnected" else 0,
-            uid=self.env.uid, now=self.env.cr.now(), merged=merged))
+            uid=self.env.uid, merged=merged))
         leg = self.browse(self.env.cr.fetchone()[0])
         self.invalidate_model()
         call.invalidate_recordset(["leg_ids"])

@@ -3,7 +3,8 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
+from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tools import SQL
@@ -17,6 +18,7 @@ ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429
 ROUTE_RETRY_SECONDS = 2.0
 ROUTE_STALE_SECONDS = 45  # a route with no outcome then lost the worker that was sending it
 STALE_PARAMETER = "mango_office.route_stale_seconds"
+AFTER_RESPONSE = "mango_office.after_response"  # the webhook's queue, in the WSGI environ
 
 
 def _lt(message):
@@ -32,9 +34,10 @@ class MangoCallRouting(models.AbstractModel):
     """Routing of a call: a known caller hearing the greeting is put through to the
     extension of their salesperson.
 
-    The command is sent once the webhook's transaction has committed (a postcommit hook,
-    in the same worker, so nothing outlives the request), and never for a call that has
-    ended or been answered. A cron fails the routes whose sending was lost.
+    The webhook decides, never for a call that has ended or been answered, and sends
+    the command after its commit, once Mango has its answer (in the same worker, so
+    nothing outlives the request). A cron sends what a stopped worker could not and
+    fails the routes whose sending was lost.
     """
     _name = "mango.call.routing"
     _description = "Phone Call Routing"
@@ -44,7 +47,7 @@ class MangoCallRouting(models.AbstractModel):
          ("routed", "Put through to the salesperson"), ("failed", "Not put through"),
          ("disabled", "Routing is off"), ("no_owner", "No responsible salesperson"),
          ("no_extension", "The salesperson has no extension")],
-        string="Routing", readonly=True,
+        string="Routing", readonly=True, index="btree_not_null",
         help="What became of sending this incoming call to the customer's salesperson.")
     route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
     route_code = fields.Integer(string="Routing Result Code", readonly=True, aggregator=False,
@@ -54,6 +57,8 @@ class MangoCallRouting(models.AbstractModel):
     route_command_id = fields.Char(readonly=True, index="btree_not_null", copy=False)
     route_leg_id = fields.Char(readonly=True, copy=False)
     route_date = fields.Datetime(readonly=True, copy=False)
+    route_taken = fields.Boolean(readonly=True, copy=False,
+                                 help="The route cron took this route to send it.")
 
     @api.depends("route_code", "route_error")
     def _compute_route_message(self):
@@ -66,15 +71,26 @@ class MangoCallRouting(models.AbstractModel):
                 error = MangoError(call.route_error["reason"], **call.route_error["params"])
             call.route_message = error and call.company_id._mango_error_message(error)
 
-    def _mango_route_if_waiting(self, leg):
-        """Route a known caller whose voice-menu leg just appeared, once per call."""
+    def _mango_route_if_waiting(self, leg, matched=None):
+        """Route a known caller whose voice-menu leg just appeared, once per call.
+
+        The command goes to Mango once this transaction has committed and the webhook
+        has answered (``after_response``): neither a slow Mango nor a burst of calls
+        holds up a webhook. ``matched``: the salesperson, extension and name the
+        caller's match just found, which spares reading them again.
+        """
         self.ensure_one()
         if self.direction != "incoming" or self.route_status or leg.state != "Appeared" \
                 or not self._mango_waiting_for_employee():
             return
-        user = self._mango_responsible()
-        extension = self.env["mango.extension"]._mango_extension(self.company_id, user)
-        if not self.company_id.mango_routing:
+        if matched:
+            user, extension, name = matched
+        else:
+            user = self._mango_responsible()
+            extension = self.env["mango.extension"]._mango_extension(self.company_id, user)
+            name = (self.partner_id or self.lead_id).display_name or ""
+        profile = self.company_id._mango_profile()
+        if not profile.routing:
             status = "disabled"
         elif not user:
             status = "no_owner"
@@ -86,10 +102,10 @@ class MangoCallRouting(models.AbstractModel):
         if status == "pending":
             vals.update(route_command_id=MangoClient.new_command_id("route"),
                         route_leg_id=leg.leg_id, route_date=fields.Datetime.now())
-            self.env.cr.postcommit.add(functools.partial(
-                _send_route, self.env.cr.dbname, self.id, vals["route_command_id"]))
-            self.env.ref("mango_office.ir_cron_mango_route_watchdog")._trigger(
-                fields.Datetime.now() + timedelta(seconds=self._mango_route_stale_seconds() + 5))
+            command = {"call_id": leg.leg_id, "to_number": extension, "display_name": name,
+                       "command_id": vals["route_command_id"]}
+            self.env.cr.postcommit.add(functools.partial(after_response, functools.partial(
+                _send_route, self.env.cr.dbname, self.id, command, profile)))
         self.write(vals)
 
     def _mango_apply_route_result(self, result):
@@ -98,8 +114,16 @@ class MangoCallRouting(models.AbstractModel):
         self.write({"route_status": "routed" if success else "failed",
                     "route_code": result.result, "route_error": False})
 
+    def _mango_route_take(self, command_id):
+        """Take this route to send it; False when another sender took it or it is over."""
+        self.env.cr.execute(SQL(
+            """UPDATE mango_call SET route_taken = true
+                WHERE id = %s AND route_command_id = %s AND route_status = 'pending'
+                  AND route_taken IS NOT TRUE RETURNING id""", self.id, command_id))
+        return bool(self.env.cr.fetchone())
+
     def _mango_route_request(self, command_id):
-        """What sending the route needs, or None when it is no longer to be sent."""
+        """The command to send again, or None when it is no longer to be sent."""
         self.ensure_one()
         if self.route_status != "pending" or self.route_command_id != command_id:
             return None
@@ -112,6 +136,7 @@ class MangoCallRouting(models.AbstractModel):
             "to_number": self.env["mango.extension"]._mango_extension(self.company_id,
                                                                       self.route_user_id),
             "display_name": (self.partner_id or self.lead_id).display_name or "",
+            "command_id": command_id,
         }
 
     def _mango_route_outcome(self, command_id, error=None):
@@ -130,14 +155,19 @@ class MangoCallRouting(models.AbstractModel):
         if self.env.cr.fetchone():
             self.write(vals)
 
+    def _mango_route_client(self):
+        return self.company_id._mango_client(timeout=ROUTE_TIMEOUT)
+
     @api.model
     def _mango_route_stale_seconds(self):
         return int(self.env["ir.config_parameter"].sudo().get_param(
             STALE_PARAMETER, ROUTE_STALE_SECONDS))
 
     @api.model
-    def _cron_route_watchdog(self):
-        """Fail the routes whose sending was lost with its worker."""
+    def _cron_send_routes(self):
+        """The routes no webhook sent (its worker stopped between its commit and its
+        answer): sent while the caller still waits, else failed; and those whose
+        sending was lost with its worker, failed with the reason."""
         seconds = self._mango_route_stale_seconds()
         stale = self.sudo().search([
             ("route_status", "=", "pending"),
@@ -145,15 +175,32 @@ class MangoCallRouting(models.AbstractModel):
         for call in stale:
             call._mango_route_outcome(call.route_command_id, error=MangoError(
                 NOT_SENT, seconds=seconds))
+            self.env.cr.commit()
+        for call in self.sudo().search([("route_status", "=", "pending"),
+                                        ("route_taken", "=", False)], order="route_date, id"):
+            _send_route(self.env.cr.dbname, call.id, {"command_id": call.route_command_id})
 
 
-def _send_route(dbname, call_id, command_id):
-    """Postcommit hook of the webhook: send ``commands/route``; never raises.
+def after_response(func):
+    """Run ``func`` once the webhook has answered Mango (see the controller), in the
+    same worker; elsewhere (a reprocessing, a cron, the test runner's requests), now."""
+    queue = request and request.httprequest.environ.get(AFTER_RESPONSE)
+    if queue is None or queue is False or modules.module.current_test:
+        func()
+    else:
+        queue.append(func)
+
+
+def _send_route(dbname, call_id, command, profile=None):
+    """Send ``commands/route`` for one call, taken first so that it is sent once; never
+    raises. ``command`` is what the webhook decided (with ``profile``, the company's
+    settings), or only its ``command_id`` when the cron sends it.
 
     Mango's 429 (one route per 2 s per PBX) is tried again while the caller is still
     in the voice menu.
     """
     registry = Registry(dbname)
+    command_id = command["command_id"]
 
     def in_transaction(method, *args, **kwargs):
         with registry.cursor() as cr:
@@ -162,29 +209,27 @@ def _send_route(dbname, call_id, command_id):
             return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
 
     try:
+        if not in_transaction("_mango_route_take", command_id):
+            return
         for attempt in range(1, ROUTE_TRIES + 1):
-            request = in_transaction("_mango_route_request", command_id)
-            if request is None:
-                return
-            with registry.cursor() as cr:
-                company = api.Environment(cr, api.SUPERUSER_ID, {})["mango.call"].browse(
-                    call_id).company_id
-                try:
-                    client = company._mango_client(timeout=ROUTE_TIMEOUT)
-                except MangoError as error:
-                    client, failure = None, error
-            error = None
-            if client:
-                try:
-                    client.route(command_id=command_id, **request)
-                except MangoError as failure:
-                    error = failure
-            else:
+            if attempt > 1 or profile is None:
+                command = in_transaction("_mango_route_request", command_id)
+                if command is None:
+                    return
+            try:
+                if profile is None:
+                    client = in_transaction("_mango_route_client")
+                else:
+                    client = MangoClient(profile.url, profile.key, profile.salt,
+                                         timeout=ROUTE_TIMEOUT)
+                client.route(**command)
+                error = None
+            except MangoError as failure:
                 error = failure
             if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
                 time.sleep(ROUTE_RETRY_SECONDS)
                 continue
             in_transaction("_mango_route_outcome", command_id, error=error)
             return
-    except Exception:  # noqa: BLE001 - after the commit nothing may raise; the cron fails it
+    except Exception:  # noqa: BLE001 - after the answer nothing may raise; the cron fails it
         _logger.exception("Routing call %s failed", call_id)

@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from ..mango import MangoError
 from ..mango.numbers import classify, display
@@ -57,6 +58,26 @@ class MangoCallWeb(models.AbstractModel):
             "lead": lead and {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or ""},
             "salesperson": salesperson.name or "",
             "earlier_calls": earlier,
+        }
+
+    @api.model
+    def mango_webhook_health(self):
+        """What the call list shows administrators above the calls; False for others."""
+        company = self.env.company
+        if not (self.env.user.has_group("base.group_system") and company.sudo().mango_api_key):
+            return False
+        last, errors = company._mango_health()
+        reconciled = company.mango_reconciliation_date
+        tz = self.env.user.tz or "UTC"
+
+        def when(moment):
+            return format_datetime(self.env, moment, tz=tz) if moment else self.env._("never")
+
+        return {
+            "last_notification": when(last), "errors": errors,
+            "reconciliation": when(reconciled),
+            "recovered": company.mango_reconciliation_recovered,
+            "warning": bool(errors or not last or company.mango_reconciliation_recovered),
         }
 
     @api.model

@@ -79,7 +79,7 @@ class MangoEvent(models.Model):
             _logger.warning("Mango notification %s (journal #%s) cannot be applied: %s",
                             path, event.id, error)
         else:
-            event._process(notification)
+            event._process(notification, company)
         return event
 
     def _journal(self, company, path, raw_json, entry_id, error=None):
@@ -100,26 +100,29 @@ class MangoEvent(models.Model):
 
     # -- applying ------------------------------------------------------------------------
 
-    def _process(self, notification=None):
+    def _process(self, notification=None, company=None):
         """Apply each row in its own transaction, committed; never raises.
 
         Concurrent notifications of one call are serialised on the call's row: the
         transaction that has to wait is rolled back and tried again on a fresh snapshot.
         A row left waiting for its call is tried once more after the commit, when the
-        call may have been created by a notification committed meanwhile.
+        call may have been created by a notification committed meanwhile. ``company``
+        (the row's, known to the webhook) spares reading the row again.
         """
         for event in self:
-            state, call, created = event._try(notification)
+            owner = company or event.company_id
+            state, call, created = event._try(notification, owner)
             if state == "waiting":
-                state, call, created = event._try(notification)
+                state, call, created = event._try(notification, owner)
             if created:
-                waiting = self.search([("company_id", "=", event.company_id.id),
-                                       ("entry_id", "=", call.entry_id),
-                                       ("state", "=", "waiting")], order="id")
-                for pending in waiting:
-                    pending._try()
+                self.env.cr.execute(SQL(
+                    """SELECT id FROM mango_event WHERE company_id = %s AND entry_id = %s
+                                                   AND state = 'waiting' ORDER BY id""",
+                    owner.id, getattr(notification, "entry_id", None) or call.entry_id))
+                for pending in self.browse(row[0] for row in self.env.cr.fetchall()):
+                    pending._try(None, owner)
 
-    def _try(self, notification=None):
+    def _try(self, notification, company):
         """Apply this row; commit; answer (state, call, whether the call was created)."""
         self.ensure_one()
         cr = self.env.cr
@@ -127,9 +130,10 @@ class MangoEvent(models.Model):
             try:
                 if notification is None:
                     notification = events.parse_notification(self.path, self.payload)
-                with cr.savepoint():
-                    call, state, created = self.env["mango.call"].with_company(
-                        self.company_id)._mango_apply(self.company_id, notification)
+                # no savepoint: the row is committed, a failure rolls back the rest
+                call, state, created = self.env["mango.call"].with_company(
+                    company)._mango_apply(company, notification)
+                self.env.flush_all()
                 self._set_state(state, call)
                 cr.commit()
                 return state, call, created
@@ -142,8 +146,8 @@ class MangoEvent(models.Model):
                 time.sleep(random.uniform(0.01, 0.05 * 2 ** attempt))
             except Exception as error:  # noqa: BLE001 - journaled as an error, never lost
                 failure = f"{error.__class__.__name__}: {error}"
-                _logger.warning("Mango notification #%s (%s) could not be applied: %s",
-                                self.id, self.path, failure)
+                _logger.warning("Mango notification #%s could not be applied: %s", self.id,
+                                failure)
                 break
         cr.rollback()
         self._set_state("error", error=failure)

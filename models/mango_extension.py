@@ -47,13 +47,15 @@ class MangoExtension(models.Model):
         """The user whose extension this is in ``company``'s PBX, or an empty recordset."""
         if not extension:
             return self.env["res.users"]
-        return self.sudo().search([("company_id", "=", company.id),
-                                   ("extension", "=", extension)], limit=1).user_id
+        return self.sudo().search_fetch([("company_id", "=", company.id),
+                                         ("extension", "=", extension)], ["user_id"],
+                                        limit=1).user_id
 
     @api.model
     def _mango_extension(self, company, user):
         """``user``'s extension in ``company``'s PBX, or ''."""
         if not user:
             return ""
-        return self.sudo().search([("company_id", "=", company.id),
-                                   ("user_id", "=", user.id)], limit=1).extension or ""
+        return self.sudo().search_fetch([("company_id", "=", company.id),
+                                         ("user_id", "=", user.id)], ["extension"],
+                                        limit=1).extension or ""

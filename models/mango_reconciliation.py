@@ -3,7 +3,10 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import format_datetime
 
 from ..mango import MangoError
 
@@ -51,8 +54,12 @@ class MangoReconciliation(models.AbstractModel):
                     break
             if rows is None:
                 raise MangoError("Mango's statistics were not ready in time")
+            lost = self.env["mango.call"]
             for row in rows:
-                recovered += self._mango_recover(company, row)
+                lost |= self._mango_recover(company, row)
+            recovered += len(lost)
+            if lost:
+                self._mango_warn_admins(company, lost, start, end)
             start = end
             company.sudo().write({"mango_reconciled_until": end})
         company.sudo().write({"mango_reconciliation_date": fields.Datetime.now(),
@@ -62,7 +69,12 @@ class MangoReconciliation(models.AbstractModel):
 
     @api.model
     def _mango_recover(self, company, row):
-        """Journal and apply what the call log lacks of one call; answers 1 if it did."""
+        """Journal and apply what the call log lacks of one call.
+
+        Answers the call when notifications of it never arrived (the call or its summary
+        was missing), else an empty recordset: a recording that was only late is queued
+        without counting as lost.
+        """
         Event = self.env["mango.event"].sudo().with_context(
             lang=company.partner_id.lang,
             mango_quiet=_to_int(row["start"]) < _epoch(fields.Datetime.now() - QUIET_AFTER))
@@ -76,15 +88,51 @@ class MangoReconciliation(models.AbstractModel):
         notifications += [("reconciliation/record", {"entry_id": entry, "recording_id": rec,
                                                      "timestamp": _to_int(row["finish"])})
                           for rec in row["records"] if rec not in known]
-        done = 0
+        lost = False
         for path, payload in notifications:
             raw = json.dumps(payload, ensure_ascii=False, sort_keys=True)
             event = Event._journal(company, path, raw, entry)
             if event:
                 self.env.cr.commit()
                 event._process()
-                done = 1
-        return done
+                lost = lost or path == "reconciliation/summary"
+        if not lost:
+            return self.env["mango.call"]
+        return self.env["mango.call"].sudo().search([("company_id", "=", company.id),
+                                                     ("entry_id", "=", entry)])
+
+    @api.model
+    def _mango_warn_admins(self, company, calls, date_from, date_to):
+        """A to-do for each administrator of the company: Mango's notifications of these
+        calls never reached Odoo, and what usually causes that."""
+        admins = self.env.ref("base.group_system").sudo().all_user_ids.filtered(
+            lambda user: user.active and not user.share and company in user.company_ids
+            and user.id != SUPERUSER_ID)
+        newest = calls.sorted("start_date")[-1:]
+        for admin in admins:
+            lang = admin.lang or company.partner_id.lang
+            call = newest.with_context(lang=lang)
+            env = call.env
+            summary = env._("Mango notifications did not reach Odoo")
+            if self.env["mail.activity"].sudo().search_count([
+                    ("res_model", "=", "mango.call"), ("user_id", "=", admin.id),
+                    ("summary", "=", summary)], limit=1):
+                continue  # warned already; one open to-do is enough
+            tz = admin.tz or "UTC"
+            note = Markup("<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
+                env._("Mango's statistics list %(count)s calls between %(start)s and %(end)s "
+                      "whose notifications never reached Odoo. They are now in the call log, "
+                      "recovered by the reconciliation.", count=len(calls),
+                      start=format_datetime(env, date_from, tz=tz),
+                      end=format_datetime(env, date_to, tz=tz)),
+                env._("Check that the address of the external system in Mango's API "
+                      "connector is %(url)s.", url=company._mango_webhook_url()),
+                env._("Mango needs HTTPS with a valid certificate (TLS 1.2): check that "
+                      "Odoo's certificate is accepted."),
+                env._("Odoo may have been stopped or unreachable from the internet then "
+                      "(a restart, the proxy, a firewall)."))
+            call.sudo().activity_schedule("mail.mail_activity_data_todo", summary=summary,
+                                          note=note, user_id=admin.id)
 
 
 def _epoch(moment):

@@ -1,7 +1,15 @@
+from collections import namedtuple
+
 from odoo import api, fields, models
+from odoo.tools import ormcache
 
 from ..mango import MangoClient
 from ..mango.codes import describe
+
+# What every notification needs of its company, cached across requests (``_mango_profile``)
+MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
+PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
+                  "partner_id", "country_id"}
 
 
 class ResCompany(models.Model):
@@ -47,12 +55,52 @@ class ResCompany(models.Model):
         "UNIQUE(mango_api_key)", "This PBX unique code is already used by another company: "
                                  "each company connects its own PBX.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any(vals.get("mango_api_key") for vals in vals_list):
+            self.env.registry.clear_cache()
+        return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if PROFILE_FIELDS & set(vals):
+            self.env.registry.clear_cache()  # every worker's _mango_profile
+        return result
+
     @api.model
     def _mango_company_for_key(self, key):
         """The company whose PBX has this unique code (sudo), or an empty recordset."""
-        if not key:
-            return self.browse()
-        return self.sudo().search([("mango_api_key", "=", key)], limit=1)
+        return self.sudo().browse(self._mango_company_id(key) if key else ())
+
+    @api.model
+    @ormcache("key")
+    def _mango_company_id(self, key):
+        company = self.sudo().search([("mango_api_key", "=", key)], limit=1)
+        return company.id or None
+
+    def _mango_profile(self):
+        """The PBX settings every notification needs, without reading the company: they
+        are cached in each worker and cleared in all of them when they change."""
+        self.ensure_one()
+        return self._mango_profile_of(self.id)
+
+    @api.model
+    @ormcache("company_id")
+    def _mango_profile_of(self, company_id):
+        company = self.sudo().browse(company_id)
+        return MangoProfile(company.mango_api_key or "", company.mango_api_salt or "",
+                            company.mango_api_url or "",
+                            company.partner_id.lang or "", company.country_id.code or "RU",
+                            company.mango_routing)
+
+    def _mango_health(self):
+        """(when the last notification came, how many are in error) for the journal."""
+        self.ensure_one()
+        Event = self.env["mango.event"].sudo()
+        domain = [("company_id", "=", self.id)]
+        last = Event.search_fetch(domain, ["create_date"], order="id desc", limit=1)
+        return last.create_date, Event.search_count(domain + [("state", "=", "error")])
 
     def _mango_client(self, timeout=10.0):
         """The Mango API client of this company's PBX; MangoError when it is not set up."""

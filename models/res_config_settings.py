@@ -35,12 +35,9 @@ class ResConfigSettings(models.TransientModel):
     mango_reconcile_to = fields.Datetime(string="Reconcile To", default=fields.Datetime.now)
 
     def _compute_mango_health(self):
-        Event = self.env["mango.event"].sudo()
         for settings in self:
-            company = [("company_id", "=", settings.company_id.id)]
-            last = Event.search(company, order="id desc", limit=1)
-            settings.mango_last_notification = last.create_date
-            settings.mango_journal_errors = Event.search_count(company + [("state", "=", "error")])
+            settings.mango_last_notification, settings.mango_journal_errors = \
+                settings.company_id._mango_health()
 
     def action_mango_reconcile(self):
         """Compare Mango's statistics of the chosen period with the call log, now."""

@@ -6,8 +6,16 @@ class ResPartner(models.Model):
 
     # Callers are found by exact E.164: crm_lead has this index, res_partner lacks it.
     phone_sanitized = fields.Char(index="btree_not_null")
-    mango_call_count = fields.Integer(string="Calls", compute="_compute_mango_call_count",
+    mango_call_count = fields.Integer(string="Number of Calls",
+                                      compute="_compute_mango_call_count",
                                       groups="sales_team.group_sale_salesman")
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"lang", "country_id"} & set(vals) and self.env["res.company"].sudo().search_count(
+                [("partner_id", "in", self.ids)], limit=1):
+            self.env.registry.clear_cache()  # a company's language or country: _mango_profile
+        return result
 
     def _mango_calls_domain(self):
         """The calls of this contact, of its company and of the company's other contacts."""

@@ -112,9 +112,13 @@ odoo() {  # in the background, call it as (exec_odoo ...) & so that $! is Odoo i
         ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" "$@"
 }
 
-exec_odoo() {
-    exec "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
-        ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER" "$@"
+exec_odoo() {  # through Odoo's launcher when it has one: --workers starts its gevent
+    # process as [python, argv[0], "gevent"], which `python -m odoo` turns into a crash loop
+    local launcher
+    launcher=$("$PYTHON" -c 'import os, sys; print(os.path.join(os.path.dirname(sys.executable), "odoo"))')
+    if [ -f "$launcher" ]; then set -- "$launcher" "$@"; else set -- -m odoo "$@"; fi
+    exec "$PYTHON" "$@" --addons-path="$ADDONS_PATH" ${PGHOST:+--db_host="$PGHOST"} \
+        ${PGPORT:+--db_port="$PGPORT"} --db_user="$PGUSER"
 }
 
 # Browser tests: without Chromium Odoo skips them silently, so the test command installs

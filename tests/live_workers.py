@@ -11,7 +11,9 @@ Checks, each printed as it passes or fails, then ``workers: N passed, N failed``
    connections as the server's listen queue takes: every post 200, every one journaled
    and applied, the same calls as when posted one by one in order;
 2. a worker killed while it sends a routing command leaves the call failed with a
-   reason within two minutes (the watchdog cron, in the cron worker).
+   reason within two minutes (the route cron, in the cron worker);
+3. Mango slow (10 s) and then unreachable: every webhook still answered within 1 s,
+   every call logged.
 """
 import argparse
 import os
@@ -46,8 +48,8 @@ def free_port():
 
 
 class Live:
-    def __init__(self, database, odoo_args):
-        self.database, self.odoo_args = database, odoo_args
+    def __init__(self, database, odoo_args, workers=2):
+        self.database, self.odoo_args, self.workers = database, odoo_args, workers
         self.results = []
         self.emulator = MangoEmulator(KEY, SALT).start()
         self.port = free_port()
@@ -81,13 +83,16 @@ class Live:
             self.rpc("res.partner", "create", {"name": "Live Customer", "phone": "+" + CALLER,
                                                "user_id": 2})
         for table in ("mango_event", "mango_call"):  # an earlier run on this database
-            self.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(burst|order|killed)'")
+            self.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(burst|order|killed|slow|down)'")
 
     def start(self):
-        args = [sys.executable, "-m", "odoo", "-d", self.database, "--workers=2",
+        # Odoo's launcher: --workers starts the gevent process as [python, argv[0], "gevent"]
+        launcher = os.path.join(os.path.dirname(sys.executable), "odoo")
+        odoo = [launcher] if os.path.isfile(launcher) else ["-m", "odoo"]
+        args = [sys.executable, *odoo, "-d", self.database, f"--workers={self.workers}",
                 "--max-cron-threads=1", f"--http-port={self.port}", "--http-interface=127.0.0.1",
                 "--limit-time-real=120", "--log-level=warn", *self.odoo_args]
-        self.log = open(os.environ.get("MANGO_LIVE_LOG", "/dev/null"), "w")  # noqa: SIM115
+        self.log = open(os.environ.get("MANGO_LIVE_LOG", "/dev/null"), "a")  # noqa: SIM115
         self.server = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         deadline = time.monotonic() + 120
@@ -101,13 +106,17 @@ class Live:
         raise RuntimeError("Odoo with workers did not start")
 
     def stop(self):
+        self.stop_server()
+        self.emulator.stop()
+
+    def stop_server(self):
         if self.server:
             os.killpg(self.server.pid, signal.SIGTERM)
             try:
                 self.server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.server.pid, signal.SIGKILL)
-        self.emulator.stop()
+            self.server = None
 
     # -- checks ------------------------------------------------------------------------------
 
@@ -195,6 +204,24 @@ class Live:
         print(f"     failed with a reason {time.monotonic() - started:.0f} s after the kill",
               flush=True)
 
+    def slow_mango_never_slows_the_webhook(self):
+        self.emulator.delay("commands/route", 10)
+        slowest = 0.0
+        for prefix in ("slow", "down"):
+            if prefix == "down":
+                self.rpc("res.company", "write", [1], {"mango_api_url": "http://127.0.0.1:9/"})
+            for n in range(5):
+                for path, payload in incoming_call(f"{prefix}-{n}", CALLER, extension="101"):
+                    started = time.monotonic()
+                    assert self.post(path, payload) == 200
+                    slowest = max(slowest, time.monotonic() - started)
+        self.rpc("res.company", "write", [1], {"mango_api_url": self.emulator.url})
+        assert slowest < 1.0, f"a webhook took {slowest:.2f} s"
+        logged = self.env_sql("""SELECT count(*) FROM mango_call
+                                  WHERE entry_id ~ '^(slow|down)-' AND state = 'answered'""")
+        assert logged == [(10,)], f"logged {logged}"
+        print(f"     slowest webhook {slowest * 1000:.0f} ms", flush=True)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -210,6 +237,8 @@ def main():
                    live.burst_equals_order)
         live.check("a worker killed while routing leaves the call failed, with the reason",
                    live.killed_worker_fails_the_route)
+        live.check("Mango slow (10 s), then unreachable: webhooks answered within 1 s",
+                   live.slow_mango_never_slows_the_webhook)
     finally:
         live.stop()
     passed = sum(live.results)

@@ -57,6 +57,13 @@ class TestReconciliation(MangoCase):
         self.assertEqual(sorted(recovered.mapped("path")), [
             "reconciliation/record"] + ["reconciliation/summary"] * 3)
         self.assertEqual(set(recovered.mapped("state")), {"processed"})
+        warning = self.env["mail.activity"].search([
+            ("res_model", "=", "mango.call"),
+            ("summary", "=", "Mango notifications did not reach Odoo")])
+        self.assertEqual(warning.user_id, self.env.ref("base.user_admin"),
+                         "the administrators are told, once")
+        self.assertIn("3 calls", str(warning.note), "K1 arrived whole; K2, K3, K4 did not")
+        self.assertIn(self.company._mango_webhook_url(), str(warning.note))
         self.assertEqual(self.reconcile(), 0, "a second run changes nothing")
         self.assertEqual(len(self.calls()), 4)
         self.assertTrue(self.company.mango_reconciliation_date)

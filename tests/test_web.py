@@ -31,6 +31,20 @@ WAIT_FOR_CARD = """
 })();
 """
 
+WAIT_FOR = """
+(async () => {
+    for (let i = 0; i < 100; i++) {
+        const found = document.querySelector(%(selector)s);
+        if (found && found.textContent.includes(%(text)s)) {
+            console.log("test successful");
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    console.error("not shown: " + %(selector)s);
+})();
+"""
+
 CREATE_LEAD = """
 (async () => {
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,6 +176,19 @@ class TestWebClient(MangoCase):
         code = CLICK_TO_CALL % {"expected": json.dumps("Insufficient funds")}
         self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
                         login="rep", timeout=60)
+
+    def test_webhook_health_above_the_calls_for_administrators(self):
+        self.post_all(incoming_call("W9", "79161234567")[:1])
+        Call = self.env["mango.call"]
+        self.assertFalse(Call.with_user(self.rep).mango_webhook_health(),
+                         "salespeople see the calls, not the webhook's health")
+        health = Call.with_user(self.env.ref("base.user_admin")).mango_webhook_health()
+        self.assertNotEqual(health["last_notification"], "never")
+        self.assertEqual((health["errors"], health["reconciliation"]), (0, "never"))
+        code = WAIT_FOR % {"selector": json.dumps(".o_mango_health"),
+                           "text": json.dumps("Last notification from Mango")}
+        self.browser_js("/odoo/action-mango_office.mango_call_action", code,
+                        ready="odoo.isReady", login="admin", timeout=60)
 
     def test_browser_create_lead_from_the_card(self):
         self.env["utm.source"].search([("name", "=", "yandex")]).unlink()
