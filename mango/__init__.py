@@ -4,6 +4,6 @@
 ``client`` is the one class that talks HTTP to Mango, ``events`` parses the
 notifications Mango posts to us.
 """
-from .client import MangoClient, MangoError  # noqa: F401
+from .client import MangoClient, MangoError, MangoTimeout  # noqa: F401
 from .events import MalformedNotification, parse_notification  # noqa: F401
 from .signing import form_body, sign, signature_ok  # noqa: F401

@@ -44,6 +44,10 @@ class MangoError(Exception):
                    http_status=http_status, meaning=codes.describe(code))
 
 
+class MangoTimeout(MangoError):
+    """Mango did not answer within the client's timeout (it may still act on it)."""
+
+
 class MangoClient:
     """Signed requests to one PBX; ``timeout`` in seconds."""
 
@@ -68,7 +72,7 @@ class MangoClient:
             return self.session.post(url, data=form_body(self.key, self.salt, payload or {}),
                                      timeout=self.timeout, **kwargs)
         except requests.Timeout:
-            raise MangoError(_lt("Mango did not answer in time (%(url)s)"), url=url) from None
+            raise MangoTimeout(_lt("Mango did not answer in time (%(url)s)"), url=url) from None
         except requests.RequestException as exc:
             raise MangoError(_lt("Could not reach Mango at %(url)s: %(error)s"), url=url,
                              error=exc.__class__.__name__) from None

@@ -9,11 +9,14 @@ from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tools import SQL
 
-from ..mango import MangoClient, MangoError, codes
+from ..mango import MangoClient, MangoError, MangoTimeout, codes
 
 _logger = logging.getLogger(__name__)
 
 ROUTE_TIMEOUT = 3.0  # seconds for one commands/route; the caller is waiting in the voice menu
+# what the webhook's worker gives Mango before leaving the route to the cron, so that a slow
+# Mango never keeps the workers from answering webhooks
+ROUTE_ANSWER_TIMEOUT = 0.5
 ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429 is tried again
 ROUTE_RETRY_SECONDS = 2.0
 ROUTE_STALE_SECONDS = 45  # a route with no outcome then lost the worker that was sending it
@@ -36,8 +39,8 @@ class MangoCallRouting(models.AbstractModel):
 
     The webhook decides, never for a call that has ended or been answered, and sends
     the command after its commit, once Mango has its answer (in the same worker, so
-    nothing outlives the request). A cron sends what a stopped worker could not and
-    fails the routes whose sending was lost.
+    nothing outlives the request), giving Mango half a second. A cron sends what a
+    slower Mango or a stopped worker left, and fails the routes whose sending was lost.
     """
     _name = "mango.call.routing"
     _description = "Phone Call Routing"
@@ -121,6 +124,14 @@ class MangoCallRouting(models.AbstractModel):
                 WHERE id = %s AND route_command_id = %s AND route_status = 'pending'
                   AND route_taken IS NOT TRUE RETURNING id""", self.id, command_id))
         return bool(self.env.cr.fetchone())
+
+    def _mango_route_hand_over(self, command_id):
+        """Leave the route to the cron, which gives Mango more time."""
+        self.env.cr.execute(SQL(
+            """UPDATE mango_call SET route_taken = false
+                WHERE id = %s AND route_command_id = %s AND route_status = 'pending'""",
+            self.id, command_id))
+        self.env.ref("mango_office.ir_cron_mango_route")._trigger()
 
     def _mango_route_request(self, command_id):
         """The command to send again, or None when it is no longer to be sent."""
@@ -221,9 +232,14 @@ def _send_route(dbname, call_id, command, profile=None):
                     client = in_transaction("_mango_route_client")
                 else:
                     client = MangoClient(profile.url, profile.key, profile.salt,
-                                         timeout=ROUTE_TIMEOUT)
+                                         timeout=ROUTE_ANSWER_TIMEOUT)
                 client.route(**command)
                 error = None
+            except MangoTimeout as failure:
+                if profile is not None:  # the webhook's worker: the cron takes it over
+                    in_transaction("_mango_route_hand_over", command_id)
+                    return
+                error = failure
             except MangoError as failure:
                 error = failure
             if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
