@@ -51,7 +51,7 @@ class MangoCallRecording(models.Model):
     completion_text = fields.Char(string="Completion", compute="_compute_completion_text")
     fetch_state = fields.Selection(
         [("queued", "Recording pending"), ("done", "Downloaded"), ("failed", "Not downloaded"),
-         ("deleted", "Deleted")], string="Download", readonly=True, index="btree_not_null")
+         ("deleted", "Deleted")], string="File Download", readonly=True, index="btree_not_null")
     fetch_queued = fields.Datetime(readonly=True)
     fetch_next = fields.Datetime(readonly=True)
     fetch_tries = fields.Integer(readonly=True)

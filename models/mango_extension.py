@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import ormcache
 
 
 class MangoExtension(models.Model):
@@ -29,33 +30,47 @@ class MangoExtension(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         extensions = super().create(vals_list)
-        self.env["mango.forwarding"]._mango_trigger()  # rules point at Mango user ids
+        self._mango_changed()
         return extensions
 
     def write(self, vals):
         result = super().write(vals)
-        self.env["mango.forwarding"]._mango_trigger()
+        self._mango_changed()
         return result
 
     def unlink(self):
         result = super().unlink()
-        self.env["mango.forwarding"]._mango_trigger()
+        self._mango_changed()
         return result
+
+    def _mango_changed(self):
+        self.env.registry.clear_cache()  # every worker's _mango_user_id, _mango_extension_of
+        self.env["mango.forwarding"]._mango_trigger()  # rules point at Mango user ids
 
     @api.model
     def _mango_user(self, company, extension):
-        """The user whose extension this is in ``company``'s PBX, or an empty recordset."""
-        if not extension:
-            return self.env["res.users"]
-        return self.sudo().search_fetch([("company_id", "=", company.id),
+        """The user whose extension this is in ``company``'s PBX, or an empty recordset.
+
+        Asked on every call event: kept in each worker, cleared when extensions change.
+        """
+        user_id = extension and self._mango_user_id(company.id, extension)
+        return self.env["res.users"].browse(user_id or ())
+
+    @api.model
+    @ormcache("company_id", "extension")
+    def _mango_user_id(self, company_id, extension):
+        return self.sudo().search_fetch([("company_id", "=", company_id),
                                          ("extension", "=", extension)], ["user_id"],
-                                        limit=1).user_id
+                                        limit=1).user_id.id
 
     @api.model
     def _mango_extension(self, company, user):
         """``user``'s extension in ``company``'s PBX, or ''."""
-        if not user:
-            return ""
-        return self.sudo().search_fetch([("company_id", "=", company.id),
-                                         ("user_id", "=", user.id)], ["extension"],
+        return user and self._mango_extension_of(company.id, user.id) or ""
+
+    @api.model
+    @ormcache("company_id", "user_id")
+    def _mango_extension_of(self, company_id, user_id):
+        return self.sudo().search_fetch([("company_id", "=", company_id),
+                                         ("user_id", "=", user_id)], ["extension"],
                                         limit=1).extension or ""

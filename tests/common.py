@@ -64,10 +64,12 @@ def postcommit_hooks():
     commit = TestCursor.commit
 
     def commit_and_run_hooks(cursor):
-        hooks = list(cursor.postcommit._funcs)
+        hooks, data = list(cursor.postcommit._funcs), dict(cursor.postcommit.data)
         commit(cursor)
+        cursor.postcommit.data.update(data)  # what the hooks take (the bus's channels)
         for hook in hooks:
             hook()
+        cursor.postcommit.data.clear()
 
     with patch.object(TestCursor, "commit", commit_and_run_hooks):
         yield
