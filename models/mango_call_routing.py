@@ -3,7 +3,7 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
@@ -194,9 +194,9 @@ class MangoCallRouting(models.AbstractModel):
 
 def after_response(func):
     """Run ``func`` once the webhook has answered Mango (see the controller), in the
-    same worker; elsewhere (a reprocessing, a cron, the test runner's requests), now."""
-    queue = request and request.httprequest.environ.get(AFTER_RESPONSE)
-    if queue is None or queue is False or modules.module.current_test:
+    same worker; elsewhere (a reprocessing, a cron), now."""
+    queue = request.httprequest.environ.get(AFTER_RESPONSE) if request else None
+    if queue is None:
         func()
     else:
         queue.append(func)

@@ -1,3 +1,4 @@
+import json
 import time
 from datetime import timedelta
 from unittest.mock import patch
@@ -7,6 +8,7 @@ from odoo.tests import common as test_common
 from odoo.tests import tagged
 
 from ..mango.emulator import incoming_call
+from ..mango.events import parse_notification
 from ..models import mango_call_routing
 from .common import MangoCase, postcommit_hooks
 
@@ -172,6 +174,22 @@ class TestRouting(MangoCase):
         self.send_routes()  # the cron, woken by the hand-over, gives Mango 3 s
         self.assertEqual(call.route_status, "sent")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
+
+    def test_routed_outside_a_request(self):
+        """Applied by a cron or a reprocessing, with no HTTP request: routed all the same."""
+        path, payload = incoming_call("R14", "380671234567")[0]
+        raw = json.dumps(payload)
+        self.env.flush_all()
+        with postcommit_hooks(), self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            company = env["res.company"].browse(self.company.id)
+            event = env["mango.event"]._receive(company, path, raw,
+                                                parse_notification(path, raw))
+            state = event.state
+        self.env.invalidate_all()
+        self.assertEqual(state, "processed")
+        self.assertEqual(self.calls("R14").route_status, "sent")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 1)
 
     def test_no_routing_without_owner_extension_or_setting(self):
         stranger = self.greeting("R8", "74951112233")
