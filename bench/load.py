@@ -124,23 +124,17 @@ def main():
     args = parser.parse_args()
     load = Load(args.database, args.odoo_args, workers=args.workers)
     start = int(time.time()) - 600
-    try:
-        load.start()
-        load.configure()
-        load.env_sql("DELETE FROM mango_event WHERE entry_id ~ '^(load|down)-'")
-        load.env_sql("DELETE FROM mango_call WHERE entry_id ~ '^(load|down)-'")
-        load.check(f"{args.calls} calls, every notification twice, shuffled, "
-                   f"--workers={args.workers}",
-                   lambda: load.twice_shuffled(stream("load", args.calls, start)))
-        load.check("Odoo stopped 20 s mid-burst, restarted, reconciled: every call once",
-                   lambda: load.stopped_mid_burst(stream("down", 100, int(time.time()) - 300)))
-        load.check("no ERROR in Odoo's log", load.log_errors)
-    finally:
-        load.stop()
-    passed = sum(load.results)
-    print(f"load: {passed} passed, {len(load.results) - passed} failed", flush=True)
-    return 0 if passed == len(load.results) else 1
 
+    def forget_earlier_runs():
+        for table in ("mango_event", "mango_call"):
+            load.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(load|down)-'")
+
+    return load.run("load", [
+        (f"{args.calls} calls, every notification twice, shuffled, --workers={args.workers}",
+         lambda: load.twice_shuffled(stream("load", args.calls, start))),
+        ("Odoo stopped 20 s mid-burst, restarted, reconciled: every call once",
+         lambda: load.stopped_mid_burst(stream("down", 100, int(time.time()) - 300))),
+        ("no ERROR in Odoo's log", load.log_errors)], prepare=forget_earlier_runs)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -120,6 +120,22 @@ class Live:
 
     # -- checks ------------------------------------------------------------------------------
 
+    def run(self, name, checks, prepare=None):
+        """Start Odoo, run each (title, check), stop; print ``name: N passed, N failed``
+        and answer the exit status."""
+        try:
+            self.start()
+            self.configure()
+            if prepare:
+                prepare()
+            for title, check in checks:
+                self.check(title, check)
+        finally:
+            self.stop()
+        passed = sum(self.results)
+        print(f"{name}: {passed} passed, {len(self.results) - passed} failed", flush=True)
+        return 0 if passed == len(self.results) else 1
+
     def check(self, name, func):
         try:
             func()
@@ -229,21 +245,13 @@ def main():
     parser.add_argument("odoo_args", nargs="*")
     args = parser.parse_args()
     live = Live(args.database, args.odoo_args)
-    try:
-        live.start()
-        live.configure()
-        live.check(f"every notification of {CALLS} calls at once, shuffled, {CONNECTIONS} "
-                   "connections, --workers=2",
-                   live.burst_equals_order)
-        live.check("a worker killed while routing leaves the call failed, with the reason",
-                   live.killed_worker_fails_the_route)
-        live.check("Mango slow (10 s), then unreachable: webhooks answered within 1 s",
-                   live.slow_mango_never_slows_the_webhook)
-    finally:
-        live.stop()
-    passed = sum(live.results)
-    print(f"workers: {passed} passed, {len(live.results) - passed} failed", flush=True)
-    return 0 if passed == len(live.results) else 1
+    return live.run("workers", [
+        (f"every notification of {CALLS} calls at once, shuffled, {CONNECTIONS} connections, "
+         "--workers=2", live.burst_equals_order),
+        ("a worker killed while routing leaves the call failed, with the reason",
+         live.killed_worker_fails_the_route),
+        ("Mango slow (10 s), then unreachable: webhooks answered within 1 s",
+         live.slow_mango_never_slows_the_webhook)])
 
 
 if __name__ == "__main__":
