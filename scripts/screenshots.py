@@ -77,7 +77,7 @@ def main():
                 print(f"{out / name}.png", flush=True)
 
             shot("chatter", f"/odoo/contacts/{ivan}", ".o-mail-Message")
-            shot("calls", "/odoo/action-mango_office.mango_call_action", ".o_data_row")
+            shot("calls", "/odoo/action-mango_office.mango_call_action", ".o_mango_health")
             page.goto(args.odoo + "/odoo/crm")
             page.wait_for_selector(".o_kanban_view")
             time.sleep(2)  # the bus is connected
