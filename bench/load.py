@@ -36,7 +36,8 @@ _spec.loader.exec_module(live_workers)
 def stream(prefix, count, start):
     calls = []
     for n in range(count):
-        calls.append(incoming_call(f"{prefix}-{n}", f"7927{n:07d}", extension="101",
+        calls.append(incoming_call(f"{prefix}-{n}", f"7927{n:07d}",
+                                   extension=live_workers.EXTENSION,
                                    start=start + n, answered=n % 4 != 0,
                                    recording_id=f"{prefix}-r{n}" if n % 2 else None))
     return calls
