@@ -6,6 +6,7 @@ from ..mango import MangoError
 from ..mango.numbers import classify, display
 
 BUS_TYPE = "mango_office/call"
+LIST_BUS_TYPE = "mango_office/calls"
 
 
 class MangoCallWeb(models.AbstractModel):
@@ -37,6 +38,18 @@ class MangoCallWeb(models.AbstractModel):
             else:
                 status = "closed"
             user.partner_id._bus_send(BUS_TYPE, self._mango_card(status))
+        if legs:
+            self._mango_notify_lists()
+
+    def _mango_notify_lists(self):
+        """Open call lists reload: when the call reaches an employee, and when it ends.
+
+        Salespeople listen on their group's channel; only ids travel, each list reloads
+        what its user may read.
+        """
+        self.ensure_one()
+        self.env.ref("sales_team.group_sale_salesman")._bus_send(
+            LIST_BUS_TYPE, {"company_id": self.company_id.id, "call_id": self.id})
 
     def _mango_card(self, status):
         """What the ringing card shows: who calls, their lead and salesperson."""

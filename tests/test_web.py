@@ -45,6 +45,24 @@ WAIT_FOR = """
 })();
 """
 
+LIST_FOLLOWS = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1500);  // the bus is connected
+    const shown = () => [...document.querySelectorAll(".o_list_view .o_data_row")]
+        .some((row) => row.textContent.includes("+7 916 123-45-67"));
+    if (shown()) { console.error("the call is in the list before it rang"); return; }
+    const response = await fetch("/mango/events/call", {method: "POST",
+                                                        body: new URLSearchParams(%(body)s)});
+    if (response.status !== 200) { console.error("webhook answered " + response.status); return; }
+    for (let i = 0; i < 100; i++) {
+        if (shown()) { console.log("test successful"); return; }
+        await sleep(100);
+    }
+    console.error("the list did not show the call");
+})();
+"""
+
 CREATE_LEAD = """
 (async () => {
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -189,6 +207,13 @@ class TestWebClient(MangoCase):
                            "text": json.dumps("Last notification from Mango")}
         self.browser_js("/odoo/action-mango_office.mango_call_action", code,
                         ready="odoo.isReady", login="admin", timeout=60)
+
+    def test_browser_call_list_follows_the_calls(self):
+        """A call that rings at an employee appears in open call lists without a reload."""
+        path, payload = incoming_call("W10", "79161234567", extension="102")[2]
+        code = LIST_FOLLOWS % {"body": json.dumps(form_body(KEY, SALT, payload))}
+        self.browser_js("/odoo/action-mango_office.mango_call_action", code,
+                        ready="odoo.isReady", login="rep2", timeout=60)
 
     def test_browser_create_lead_from_the_card(self):
         self.env["utm.source"].search([("name", "=", "yandex")]).unlink()
