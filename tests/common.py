@@ -1,6 +1,7 @@
 import contextlib
 from unittest.mock import patch
 
+from odoo import api, models
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.test_cursor import TestCursor
 
@@ -46,6 +47,17 @@ class MangoCase(HttpCase):
     def post_raw(self, path, json_str, key=KEY, salt=SALT):
         """Post an exact ``json`` string, signed."""
         return self.url_open(f"/mango/{path}", data=form_body(key, salt, json_str))
+
+    def as_cron(self, model, method, *args):
+        """Run a cron's method as the cron worker does, on a cursor of its own that commits."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            args = [arg.with_env(env) if isinstance(arg, models.BaseModel) else arg
+                    for arg in args]
+            result = getattr(env[model], method)(*args)
+        self.env.invalidate_all()
+        return result
 
     def calls(self, entry_id=None):
         domain = [("entry_id", "=", entry_id)] if entry_id else []

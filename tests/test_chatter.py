@@ -32,13 +32,6 @@ class TestChatter(MangoCase):
                                      company_id=cls.stranger_company.id,
                                      company_ids=[cls.stranger_company.id])
 
-    def as_cron(self, method):
-        """Run a cron's method as the cron worker does, committing as it goes."""
-        self.env.flush_all()
-        with self.registry.cursor() as cr:
-            getattr(api.Environment(cr, api.SUPERUSER_ID, {})["mango.call.recording"], method)()
-        self.env.invalidate_all()
-
     def notes(self, record):
         return record.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("mail.mt_note") and "Talk time" in m.body)
@@ -99,7 +92,7 @@ class TestChatter(MangoCase):
                          "never fetched in the webhook's request")
         self.assertIn("Recording pending", self.notes(self.ivan).body)
         self.emulator.delay("queries/recording/post", 0.5)  # a slow file
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
         attachment = recording.attachment_id
         self.assertEqual(attachment.name, "2026-01-01 13-00 Иван Петров.mp3")
@@ -119,29 +112,29 @@ class TestChatter(MangoCase):
     def test_not_found_yet_then_found(self):
         self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))
         recording = self.calls("C3").recording_ids
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
         self.assertIn("3320", recording.fetch_message)
         self.assertGreater(recording.fetch_next, fields.Datetime.now())
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_tries, 1, "not before a minute")
         self.emulator.add_recording("REC3")
         recording.sudo().fetch_next = fields.Datetime.now() - timedelta(seconds=1)
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
 
     def test_missing_for_good_is_said_on_the_call(self):
         self.post_all(incoming_call("C4", CALLER, extension="101", recording_id="REC4"))
         recording = self.calls("C4").recording_ids
         recording.sudo().fetch_queued = fields.Datetime.now() - timedelta(days=2)
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "failed")
         self.assertIn("within a day", recording.fetch_message)
         self.assertIn("Recording not available", self.notes(self.ivan).body)
 
     def test_who_may_listen(self):
         recording = self.call_with_recording().recording_ids
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         url = f"/web/content/{recording.attachment_id.id}?download=true"
         self.authenticate("rep", "rep")
         response = self.url_open(url)
@@ -161,13 +154,13 @@ class TestChatter(MangoCase):
 
     def test_old_recordings_are_removed_and_the_call_says_so(self):
         recording = self.call_with_recording(start=time.time() - 86400).recording_ids
-        self.as_cron("_cron_fetch")
+        self.as_cron("mango.call.recording", "_cron_fetch")
         attachment = recording.attachment_id
         self.company.mango_recording_days = 90
-        self.as_cron("_cron_purge")
+        self.as_cron("mango.call.recording", "_cron_purge")
         self.assertTrue(attachment.exists(), "the call is recent")
         recording.call_id.sudo().write({"start_date": fields.Datetime.now() - timedelta(days=91)})
-        self.as_cron("_cron_purge")
+        self.as_cron("mango.call.recording", "_cron_purge")
         self.assertFalse(attachment.exists())
         self.assertEqual(recording.fetch_state, "deleted")
         self.assertIn("Recording deleted after 90 days",
@@ -215,7 +208,7 @@ class TestChatter(MangoCase):
         self.post_all(incoming_call("C6", CALLER, extension="101", recording_id="REC6"))
         self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
         with patch.object(mango_call_recording, "DOWNLOAD_TIMEOUT", 1.0):
-            self.as_cron("_cron_fetch")
+            self.as_cron("mango.call.recording", "_cron_fetch")
         recording = self.calls("C6").recording_ids
         self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
         self.assertIn("Could not reach Mango", recording.fetch_message)

@@ -1,8 +1,8 @@
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import api
+from odoo import fields
 from odoo.tests import tagged
 
 from ..mango.emulator import incoming_call, outgoing_call, stats_row
@@ -15,15 +15,10 @@ class TestReconciliation(MangoCase):
     """Calls Mango knows and Odoo never heard of are recovered from Mango's statistics."""
 
     def reconcile(self, hours=2):
-        self.env.flush_all()
-        with patch.object(mango_reconciliation, "POLL_SECONDS", 0.01), \
-                self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            now = datetime.utcnow()
-            recovered = env["mango.reconciliation"]._mango_reconcile(
-                env["res.company"].browse(self.company.id), now - timedelta(hours=hours), now)
-        self.env.invalidate_all()
-        return recovered
+        now = fields.Datetime.now()
+        with patch.object(mango_reconciliation, "POLL_SECONDS", 0.01):
+            return self.as_cron("mango.reconciliation", "_mango_reconcile", self.company,
+                                now - timedelta(hours=hours), now)
 
     def test_what_never_arrived_is_recovered_exactly_once(self):
         t0 = int(time.time()) - 1800

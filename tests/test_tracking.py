@@ -1,4 +1,3 @@
-from odoo import api
 from odoo.tests import Form, tagged
 
 from ..mango.emulator import incoming_call
@@ -28,10 +27,7 @@ class TestCallTracking(MangoCase):
         return self.calls(entry)
 
     def fetch_visitors(self):
-        self.env.flush_all()
-        with self.registry.cursor() as cr:
-            api.Environment(cr, api.SUPERUSER_ID, {})["mango.call"]._cron_fetch_visitors()
-        self.env.invalidate_all()
+        self.as_cron("mango.call", "_cron_fetch_visitors")
 
     def test_visitor_is_fetched_in_the_background_and_shown(self):
         self.emulator.visitors[TRACKING_NUMBER] = VISITOR
