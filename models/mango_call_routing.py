@@ -176,9 +176,10 @@ class MangoCallRouting(models.AbstractModel):
 
     @api.model
     def _cron_send_routes(self):
-        """The routes no webhook sent (its worker stopped between its commit and its
-        answer): sent while the caller still waits, else failed; and those whose
-        sending was lost with its worker, failed with the reason."""
+        """The routes no webhook sent (Mango was slower than the worker waits, or the
+        worker stopped between its commit and its answer): sent while the caller still
+        waits, else failed; and those whose sending was lost with its worker, failed
+        with the reason."""
         seconds = self._mango_route_stale_seconds()
         stale = self.sudo().search([
             ("route_status", "=", "pending"),
