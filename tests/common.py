@@ -35,6 +35,21 @@ class MangoCase(HttpCase):
         super().setUp()
         self.emulator.reset()
 
+    @classmethod
+    def speak_russian(cls):
+        """Russian installed with the addon's translations, the company in Russia."""
+        cls.env["res.lang"]._activate_lang("ru_RU")
+        cls.env["ir.module.module"]._load_module_terms(["mango_office"], ["ru_RU"], overwrite=True)
+        cls.company.write({"country_id": cls.env.ref("base.ru").id})
+        cls.company.partner_id.write({"lang": "ru_RU", "tz": "Europe/Moscow"})
+
+    @classmethod
+    def new_rep(cls, login, extension, name, lang="ru_RU", tz="Europe/Moscow", **kwargs):
+        """A salesperson (own documents) with an extension, in their language and time zone."""
+        groups = kwargs.pop("groups", "sales_team.group_sale_salesman")
+        return new_test_user(cls.env, login, groups=groups, name=name, lang=lang, tz=tz,
+                             mango_extension=extension, **kwargs)
+
     def post(self, path, payload, key=KEY, salt=SALT):
         """Post a notification to the webhook as Mango does, signed with key and salt."""
         return self.url_open(f"/mango/{path}", data=form_body(key, salt, payload))
