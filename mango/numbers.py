@@ -83,3 +83,9 @@ def display(number):
     if not phonenumbers.is_valid_number(parsed):
         return number
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def as_written(raw, region="RU"):
+    """A number Mango sent (a line, a customer) as people write it:
+    ``74951234567`` -> ``+7 495 123-45-67``; what is not a phone number stays as it is."""
+    return display(classify(raw, region).e164) or (raw or "")

@@ -35,8 +35,10 @@ class MangoCallLeg(models.Model):
     state_label = fields.Char(string="State", compute="_compute_labels")
     location = fields.Char(string="Mango Location", help="Where the leg is, as Mango sent it.")
     location_label = fields.Char(string="Location", compute="_compute_labels")
-    from_number = fields.Char(string="From")
-    to_number = fields.Char(string="To")
+    from_number = fields.Char(string="Caller Number", help="As Mango sent it.")
+    to_number = fields.Char(string="Called Number", help="As Mango sent it.")
+    from_display = fields.Char(string="From", compute="_compute_parties")
+    to_display = fields.Char(string="To", compute="_compute_parties")
     from_extension = fields.Char(string="From Extension")
     to_extension = fields.Char(string="To Extension")
     extension = fields.Char(help="The employee's extension on this leg.")
@@ -56,6 +58,13 @@ class MangoCallLeg(models.Model):
             # pylint: disable=gettext-variable
             leg.state_label = self.env._(state) if state else leg.state
             leg.location_label = self.env._(location) if location else leg.location
+
+    @api.depends("from_number", "from_extension", "to_number", "to_extension")
+    def _compute_parties(self):
+        """The employee by name (not a SIP address), the customer's number as written."""
+        for leg in self:
+            leg.from_display = leg.call_id._mango_party(leg.from_number, leg.from_extension)
+            leg.to_display = leg.call_id._mango_party(leg.to_number, leg.to_extension)
 
     @api.model
     def _mango_merge(self, call, event):

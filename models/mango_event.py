@@ -12,11 +12,15 @@ from odoo.exceptions import ConcurrencyError
 from odoo.tools import SQL
 
 from ..mango import events
+from .mango_call_display import offer_only
 
 _logger = logging.getLogger(__name__)
 
 MAX_TRIES = 5  # transactions tried when concurrent notifications of a call collide
 STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
+# what administrators group and filter the journal by (not the digest, not the log columns)
+OFFERED = frozenset({"company_id", "path", "entry_id", "call_id", "state", "error", "payload",
+                     "create_date"})
 CONCURRENT = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected,
               pg_errors.LockNotAvailable, ConcurrencyError)
 
@@ -50,6 +54,10 @@ class MangoEvent(models.Model):
 
     _digest_unique = models.Constraint(
         "UNIQUE(company_id, digest)", "This notification is already in the journal.")
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        return offer_only(self, super().fields_get(allfields, attributes), OFFERED)
 
     def _compute_payload_pretty(self):
         for event in self:

@@ -1,8 +1,23 @@
+import logging
+from datetime import timedelta
+
 from odoo import api, fields, models
+
+from ..mango import MangoError
+from ..mango.numbers import as_written
+
+_logger = logging.getLogger(__name__)
+
+LEARN_EVERY = timedelta(minutes=15)  # a call on a line not known asks Mango at most that often
 
 
 class MangoPbxLine(models.Model):
-    """A line (number) of the company's PBX, as Mango lists it (``incominglines``)."""
+    """A line (number) of the company's PBX, as Mango lists it (``incominglines``).
+
+    Lines are read from Mango when the group call opens and by a cron: daily, and soon
+    after a call came in on a line not known (never inside the webhook). Calls show
+    their line by its name, else by its number.
+    """
     _name = "mango.pbx.line"
     _inherit = ["mango.pbx.listed"]
     _description = "PBX Line"
@@ -13,13 +28,41 @@ class MangoPbxLine(models.Model):
     _mango_id_unique = models.Constraint("UNIQUE(company_id, mango_id)",
                                          "A PBX line is listed once per company.")
 
-    @api.depends("name", "number")
+    @api.depends("name", "number", "company_id")
     def _compute_display_name(self):
         for line in self:
-            line.display_name = f"{line.name} ({line.number})" if line.name else line.number
+            number = as_written(line.number, line.company_id._mango_profile().country)
+            named = line.name and line.name != line.number
+            line.display_name = f"{line.name} · {number}" if named else number
 
     @api.model
     def _mango_values(self, row):
         number = str(row.get("number") or "")[:128]
         return {"mango_id": str(row.get("line_id") or number), "number": number,
                 "name": str(row.get("name") or number)[:256]}
+
+    @api.model
+    def _mango_sync(self, company, rows):
+        lines = super()._mango_sync(company, rows)
+        self.env["mango.call"]._mango_link_lines(company)
+        return lines
+
+    @api.model
+    def _mango_learn(self):
+        """A call came in on a line not known: the cron reads the lines soon, unless it
+        did a moment ago (then Mango does not list that line)."""
+        cron = self.env.ref("mango_office.ir_cron_mango_refresh_lines").sudo()
+        if not cron.lastcall or cron.lastcall < fields.Datetime.now() - LEARN_EVERY:
+            cron._trigger()
+
+    @api.model
+    def _cron_refresh(self):
+        """Read the lines of every connected PBX from Mango."""
+        for company in self.env["res.company"].sudo().search([("mango_api_key", "!=", False)]):
+            try:
+                rows = company._mango_client().incoming_lines()
+            except MangoError as error:
+                _logger.warning("The PBX lines of %s could not be read from Mango: %s",
+                                company.name, error)
+                continue
+            self.sudo()._mango_sync(company, rows)

@@ -2,7 +2,7 @@ import { onWillStart, onWillUnmount } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
-import { debounce } from "@web/core/utils/timing";
+import { useDebounced } from "@web/core/utils/timing";
 import { ListController } from "@web/views/list/list_controller";
 import { listView } from "@web/views/list/list_view";
 
@@ -21,7 +21,7 @@ export class MangoCallListController extends ListController {
         onWillStart(async () => {
             this.mangoHealth = await orm.call("mango.call", "mango_webhook_health", []);
         });
-        const reload = debounce(() => this.model.load(), 300);
+        const reload = useDebounced(() => this.model.load(), 300);  // not after unmount
         const onCallChanged = ({ company_id }) => {
             if (user.activeCompanies.some((active) => (active?.id ?? active) === company_id)) {
                 reload();
