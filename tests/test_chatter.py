@@ -20,6 +20,7 @@ class TestChatter(MangoCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"country_id": cls.env.ref("base.ru").id})
+        cls.company.partner_id.tz = "Europe/Moscow"
         cls.rep.tz = "Europe/Moscow"
         cls.ivan = cls.env["res.partner"].create({
             "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.rep.id,
@@ -33,8 +34,7 @@ class TestChatter(MangoCase):
                                      company_ids=[cls.stranger_company.id])
 
     def notes(self, record):
-        return record.message_ids.filtered(
-            lambda m: m.subtype_id == self.env.ref("mail.mt_note") and "Talk time" in m.body)
+        return record.message_ids.filtered("mango_call_id")
 
     def call_with_recording(self, entry="C1", recording="REC1", start=1767261600):
         self.emulator.add_recording(recording)
@@ -54,9 +54,11 @@ class TestChatter(MangoCase):
             self.assertEqual(note.author_id, self.rep.partner_id)
             self.assertIn("+7 916 123-45-67", note.body)
             self.assertIn("Rep One", note.body)
-            self.assertIn("2:05", note.body)
+            self.assertIn("Talk time: 2:05", note.body)
             self.assertIn("answered", note.body)
-            self.assertIn(f"/odoo/mango.call/{call.id}", note.body)
+            self.assertIn("Started: 01/01/2026 01:00 PM (MSK)", note.body)
+            self.assertEqual(note.mango_call_id, call)
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
             self.assertFalse(note.notified_partner_ids, "notes notify nobody")
         self.post_all(notifications)  # replayed
         summary = self.journal().filtered(lambda e: e.path == "events/summary")
@@ -83,6 +85,7 @@ class TestChatter(MangoCase):
         self.assertEqual(self.calls("C2").partner_id, newcomer)
         self.assertEqual(len(self.notes(newcomer)), 1)
         self.assertIn("missed", self.notes(newcomer).body)
+        self.assertNotIn("Talk time", self.notes(newcomer).body, "no talk on a missed call")
 
     def test_recording_is_fetched_in_the_background_and_attached(self):
         call = self.call_with_recording()
@@ -95,19 +98,24 @@ class TestChatter(MangoCase):
         self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
         attachment = recording.attachment_id
-        self.assertEqual(attachment.name, "2026-01-01 13-00 Иван Петров.mp3")
+        self.assertEqual(attachment.name, "2026-01-01 13-00 MSK Иван Петров.mp3")
         self.assertEqual((attachment.mimetype, attachment.raw), ("audio/mpeg", FAKE_MP3))
         self.assertEqual((attachment.res_model, attachment.res_id), (recording._name,
                                                                      recording.id))
         self.assertEqual(len(self.emulator.requests_to("queries/recording/post")), 1)
+        call = recording.call_id
         for record in (self.ivan, self.lead):
             note = self.notes(record)
-            self.assertEqual(note.attachment_ids, attachment, "the chatter plays it")
-            self.assertIn(f"/web/content/{attachment.id}?download=true", note.body)
+            self.assertEqual(note.mango_call_id, call, "the chatter plays it")
+            self.assertFalse(note.attachment_ids, "no file token for readers who may not listen")
             self.assertNotIn("Recording pending", note.body)
+        self.assertEqual(call.with_user(self.rep)._mango_chatter_entries(), {call.id: {
+            "id": call.id, "recordings": [{"id": attachment.id, "name": attachment.name}]}})
         self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
-        self.assertEqual(recording.call_id.message_ids.attachment_ids, attachment,
+        entry = call.message_ids.filtered("mango_call_id")
+        self.assertEqual(entry.mapped("body"), ["<p>Recording of the conversation</p>"],
                          "the call's own chatter plays it too")
+        self.assertEqual(entry.author_id, self.rep.partner_id)
 
     def test_not_found_yet_then_found(self):
         self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))
