@@ -1,6 +1,6 @@
 {
     "name": "Mango Office Telephony",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.0.1",
     "summary": "Mango Office cloud PBX in Odoo CRM: call log, caller matching, routing, click-to-call",
     "category": "Sales/CRM",
     "author": "mango_office developers",
