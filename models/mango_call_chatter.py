@@ -171,7 +171,8 @@ class MangoCallChatter(models.AbstractModel):
                 mango_call_id=call.id, mango_missed_count=1)
 
     def _mango_callback_summary(self, count, user):
-        """``Перезвонить +7 916 123-45-67: пропущенный звонок 02.12.2026 15:12``, as user reads it."""
+        """``Перезвонить +7 916 123-45-67: пропущенный звонок в 02.12.2026 15:12``, as user
+        reads it: in their language and time zone."""
         call = self.with_context(lang=user.lang or self.env.lang)
         when = call._mango_format_datetime(
             call.start_date, user.tz or call.company_id.partner_id.tz or "UTC")

@@ -173,8 +173,8 @@ class TestSharedCalls(MangoCase):
         cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
         cls.boris = cls.new_rep("boris", "104", "Борис Иванов")
         cls.carl = cls.new_rep("carl", "105", "Карл Сидоров")
-        cls.ivan = cls.env["res.partner"].create({"name": "Иван Петров", "phone": "+7 916 123-45-67",
-                                                  "user_id": cls.anna.id})
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
         cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
                                                "user_id": cls.anna.id, "type": "opportunity"})
 

@@ -234,12 +234,12 @@ class TestChatterLanguages(MangoCase):
         cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
         cls.john = cls.new_rep("john", "104", "John Smith", lang="en_US",
                                tz="Asia/Yekaterinburg")
-        cls.ivan = cls.env["res.partner"].create({"name": "Иван Петров", "phone": "+7 916 123-45-67",
-                                                  "user_id": cls.anna.id})
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
         cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
                                                "user_id": cls.anna.id, "type": "opportunity"})
-        cls.peter = cls.env["res.partner"].create({"name": "Peter Brown", "phone": "+7 916 765-43-21",
-                                                   "user_id": cls.john.id})
+        cls.peter = cls.env["res.partner"].create({
+            "name": "Peter Brown", "phone": "+7 916 765-43-21", "user_id": cls.john.id})
 
     def note(self, record):
         return record.message_ids.filtered("mango_call_id")
@@ -338,8 +338,8 @@ class TestChatterBrowser(MangoCase):
         super().setUpClass()
         cls.speak_russian()
         cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
-        cls.ivan = cls.env["res.partner"].create({"name": "Иван Петров", "phone": "+7 916 123-45-67",
-                                                  "user_id": cls.anna.id})
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
 
     def test_the_recording_plays_in_the_contacts_chatter(self):
         self.emulator.add_recording("RB1")
