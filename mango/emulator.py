@@ -19,7 +19,17 @@ import requests
 
 from .signing import form_body, signature_ok
 
-FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+
+def silent_mp3(seconds=2):
+    """A real mp3 a browser plays: silence, MPEG-1 Layer III at 32 kbit/s, 32 kHz, mono.
+
+    Each frame is a header and 140 zero bytes (no audio data): 1152 silent samples.
+    """
+    frame = b"\xff\xfb\x18\xc0" + bytes(140)
+    return frame * -(-seconds * 32000 // 1152)
+
+
+FAKE_MP3 = silent_mp3()
 RATE_LIMIT_BODY = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0,
                    "status": 429}
 COMMANDS = ("commands/callback", "commands/callback_group", "commands/route", "commands/call/hangup", "commands/transfer",

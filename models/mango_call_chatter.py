@@ -1,68 +1,137 @@
-from odoo import api, fields, models
-from odoo.tools import format_datetime
+import pytz
 
-from ..mango.numbers import display
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import plaintext2html
+from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
+
+
+def zone_name(local):
+    """``MSK``, or ``UTC+05`` where the zone has no letters of its own."""
+    name = local.tzname()
+    return name if name[:1].isalpha() else f"UTC{name}"
 
 
 class MangoCallChatter(models.AbstractModel):
     """Where salespeople see a call: one note in the chatter of its contact and of its
     lead, and a "Call" activity when an incoming call was missed.
 
-    Notes are internal (subtype Note: the customer is never emailed, followers are not
-    notified), rendered from the QWeb template ``mango_office.call_note`` whose values are
-    all escaped. Replays and reprocessing never post twice; a call linked later gets its
-    note then. The recording is attached to the note as the call's mp3, which the
-    chatter's file viewer plays.
+    What everyone reads (notes, the recording's message, file names, feedback) is in the
+    company's language and time zone, marked, whoever or whatever triggered it, and is
+    signed by the employee of the call (the company when none). Notes are internal
+    (subtype Note: the customer is never emailed, followers are not notified), rendered
+    from the QWeb template ``mango_office.call_note`` whose values are all escaped.
+    Replays and reprocessing never post twice; a call linked later gets its note then.
+
+    A note's body is the same for all its readers; what opens the call (its link, the
+    recording's player and Download) is added by the web client for each reader who may
+    open it (``mail.message.mango_call_id``, ``static/src/chatter``).
     """
     _name = "mango.call.chatter"
     _description = "Phone Call in the Chatter"
 
-    note_message_ids = fields.Many2many("mail.message", string="Chatter Notes", readonly=True,
-                                        copy=False)
+    note = fields.Text(help="What the employee wrote about the call; shown in its chatter "
+                            "entry.")
+    note_message_ids = fields.One2many("mail.message", "mango_call_id", string="Chatter Notes",
+                                       domain=[("model", "!=", "mango.call")], readonly=True)
     callback_scheduled = fields.Boolean(readonly=True, copy=False,
                                         help="A missed call: a callback activity was scheduled.")
+
+    # -- rights ------------------------------------------------------------------------------
+
+    @api.model
+    def _mango_salesperson_domain(self, user):
+        """The calls a salesperson with "own documents" may read, the one domain of the
+        record rules of calls and of what follows them (legs, recordings, journal rows).
+
+        Their own calls; the incoming calls that reached no employee (anyone may call
+        back); and the calls of the leads and contacts they are the salesperson of, so
+        that the salesperson of an opportunity opens the calls a colleague took for it.
+        """
+        return (Domain("user_id", "=", user.id)
+                | Domain([("user_id", "=", False), ("extension", "=", False),
+                          ("direction", "=", "incoming")])
+                | Domain("lead_id.user_id", "=", user.id)
+                | Domain("partner_id.user_id", "=", user.id))
+
+    def _mango_chatter_entries(self):
+        """What the current user may open of these calls' chatter entries, by call id: the
+        call, and the files of the recordings they may listen to."""
+        calls = self._filtered_access("read")
+        # sudo: mango.call.recording - the recordings of readable calls, then their access
+        recordings = calls.sudo().recording_ids.filtered("attachment_id").with_env(
+            self.env)._filtered_access("read").sudo()
+        return {call.id: {"id": call.id, "recordings": [
+            {"id": recording.attachment_id.id, "name": recording.attachment_id.name}
+            for recording in recordings if recording.call_id == call]} for call in calls}
+
+    # -- one language for everyone ---------------------------------------------------------
+
+    def _mango_company_view(self):
+        """The call as everyone reads it: in its company's language."""
+        self.ensure_one()
+        return self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+
+    @api.model
+    def _mango_format_datetime(self, value, tz, marked=False):
+        """``02.12.2026 15:12`` as the web client writes it in this environment's language
+        (without seconds), in time zone ``tz``; ``02.12.2026 15:12 (MSK)`` when marked."""
+        if not value:
+            return ""
+        lang = get_lang(self.env)
+        time_format = lang.time_format.replace(":%S", "")
+        pattern = posix_to_ldml(f"{lang.date_format} {time_format}",
+                                locale=babel_locale_parse(lang.code))
+        text = format_datetime(self.env, value, tz=tz, dt_format=pattern)
+        if not marked:
+            return text
+        local = pytz.utc.localize(value).astimezone(pytz.timezone(tz))
+        return f"{text} ({zone_name(local)})"
+
+    def _mango_post(self, record, body, entry=True, **kwargs):
+        """Post on record as the employee of the call (the company when none); an entry
+        of the call is shown with what its reader may open of it (link, recordings)."""
+        self.ensure_one()
+        author = self.user_id.partner_id or self.company_id.partner_id
+        message = record.sudo().message_post(body=body, author_id=author.id,
+                                             subtype_xmlid="mail.mt_note", **kwargs)
+        if entry:
+            message.mango_call_id = self
+        return message
 
     # -- notes ---------------------------------------------------------------------------
 
     def _mango_post_notes(self):
         """One note per call in the chatter of its contact and of its lead (once each)."""
         for call in self.filtered("summary_received"):
-            noted = {(message.model, message.res_id) for message in call.note_message_ids}
+            noted = {(message.model, message.res_id) for message in call.sudo().note_message_ids}
             for record in (call.partner_id, call.lead_id):
-                if not record or (record._name, record.id) in noted:
-                    continue
-                message = record.sudo().message_post(
-                    body=call._mango_note_body(), message_type="comment",
-                    subtype_xmlid="mail.mt_note",
-                    author_id=call.user_id.partner_id.id or None,
-                    attachment_ids=call.recording_ids.attachment_id.ids)
-                call.note_message_ids = [fields.Command.link(message.id)]
+                if record and (record._name, record.id) not in noted:
+                    call._mango_post(record, call._mango_note_body(), message_type="comment")
 
     def _mango_refresh_notes(self):
-        """The notes say what became of the recording, and carry its file once it landed."""
+        """The notes say what the employee wrote and what became of the recording."""
         for call in self:
-            attachments = call.recording_ids.attachment_id
-            for message in call.note_message_ids.sudo():
-                message.write({"body": call._mango_note_body(),
-                               "attachment_ids": [fields.Command.set(attachments.ids)]})
+            if messages := call.sudo().note_message_ids:
+                messages.write({"body": call._mango_note_body()})
 
     def _mango_note_body(self):
         self.ensure_one()
-        tz = self.user_id.tz or self.company_id.partner_id.tz or "UTC"
-        direction = dict(self._fields["direction"]._description_selection(self.env)).get(
-            self.direction, "")
-        seconds = round(self.talk_time * 3600)
-        return self.env["ir.qweb"]._render("mango_office.call_note", {
-            "call": self,
-            "direction": direction,
-            "number": display(self.external_e164 or self._external_number() or ""),
-            "start": self.start_date and format_datetime(self.env, self.start_date, tz=tz,
-                                                         dt_format="short"),
+        call = self._mango_company_view()
+        tz = call.company_id.partner_id.tz or "UTC"
+        seconds = round(call.talk_time * 3600)
+        return call.env["ir.qweb"]._render("mango_office.call_note", {
+            "call": call,
+            "direction": dict(call._fields["direction"]._description_selection(call.env)).get(
+                call.direction, ""),
+            "number": call.number_display,
+            "start": call._mango_format_datetime(call.start_date, tz, marked=True),
             "duration": f"{seconds // 60}:{seconds % 60:02d}",
-            "answered": self.state == "answered",
-            "reason": self.disconnect_reason_text,
-            "recordings": self.recording_ids,
-            "url": f"/odoo/mango.call/{self.id}",
+            "answered": call.state == "answered",
+            "reason": call.disconnect_reason
+            and call.company_id._mango_describe_code(call.disconnect_reason),
+            "note": call.note and plaintext2html(call.note),
+            "recordings": call.recording_ids,
         })
 
     # -- missed calls ----------------------------------------------------------------------
@@ -72,7 +141,8 @@ class MangoCallChatter(models.AbstractModel):
 
         On the lead, else the contact, else the call; for the responsible salesperson,
         else the employee it rang last, else the sales team's leader. Missed calls from
-        the same number before the callback add to the open activity.
+        the same number before the callback add to the open activity. Its summary is in
+        the language and time zone of whom it is for.
         """
         Activity = self.env["mail.activity"].sudo()
         for call in self:
@@ -81,46 +151,50 @@ class MangoCallChatter(models.AbstractModel):
                 continue
             call.callback_scheduled = True
             target = call.lead_id or call.partner_id or call
-            user = call._mango_responsible() or call.user_id or self.env["crm.team"].search(
-                [("company_id", "in", [call.company_id.id, False]), ("user_id", "!=", False)],
-                limit=1).user_id
             activity = Activity.search([
                 ("res_model", "=", target._name), ("res_id", "=", target.id),
                 ("mango_number", "=", call.external_e164)], limit=1)
             if activity:
-                activity.write({"mango_missed_count": activity.mango_missed_count + 1,
-                                "mango_call_id": call.id,
-                                "summary": call._mango_callback_summary(
-                                    activity.mango_missed_count + 1)})
+                count = activity.mango_missed_count + 1
+                activity.write({"mango_missed_count": count, "mango_call_id": call.id,
+                                "summary": call._mango_callback_summary(count, activity.user_id)})
                 continue
+            user = call._mango_responsible() or call.user_id or self.env["crm.team"].search(
+                [("company_id", "in", [call.company_id.id, False]), ("user_id", "!=", False)],
+                limit=1).user_id or self.env.user
             # recovered calls older than a day are logged without notifying anyone
             quiet = bool(self.env.context.get("mango_quiet"))
             target.sudo().with_context(mail_activity_quick_update=quiet).activity_schedule(
                 "mail.mail_activity_data_call", fields.Date.context_today(call),
-                summary=call._mango_callback_summary(1),
-                user_id=user.id or self.env.uid, mango_number=call.external_e164,
+                summary=call._mango_callback_summary(1, user),
+                user_id=user.id, mango_number=call.external_e164,
                 mango_call_id=call.id, mango_missed_count=1)
 
-    def _mango_callback_summary(self, count):
-        tz = self.user_id.tz or self.company_id.partner_id.tz or "UTC"
-        when = self.start_date and format_datetime(self.env, self.start_date, tz=tz,
-                                                   dt_format="short")
-        number = display(self.external_e164)
+    def _mango_callback_summary(self, count, user):
+        """``Перезвонить +7 916 123-45-67: пропущенный звонок в 02.12.2026 15:12``, as user
+        reads it: in their language and time zone."""
+        call = self.with_context(lang=user.lang or self.env.lang)
+        when = call._mango_format_datetime(
+            call.start_date, user.tz or call.company_id.partner_id.tz or "UTC")
+        number = call.number_display
         if count == 1:
-            return self.env._("Call back %(number)s: missed call at %(when)s",
+            return call.env._("Call back %(number)s: missed call at %(when)s",
                               number=number, when=when)
-        return self.env._("Call back %(number)s: %(count)s missed calls, the last at %(when)s",
+        return call.env._("Call back %(number)s: %(count)s missed calls, the last at %(when)s",
                           number=number, count=count, when=when)
 
     def _mango_close_callbacks(self):
-        """An answered call with a number closes the callback activities of that number."""
+        """An answered call with a number closes the callback activities of that number,
+        done by the employee who called back, with feedback in the company's language."""
         for call in self.filtered(lambda call: call.state == "answered" and call.external_e164):
             activities = self.env["mail.activity"].sudo().search([
                 ("mango_number", "=", call.external_e164),
                 ("mango_call_id.company_id", "=", call.company_id.id)])
+            view = call._mango_company_view()
             for activity in activities:
-                activity.action_feedback(feedback=self.env._(
-                    "Called back: %(call)s", call=call.display_name))
+                doer = call.user_id or activity.user_id
+                activity.with_user(doer).sudo().with_context(lang=view.env.lang).action_feedback(
+                    feedback=view.env._("Called back: %(call)s", call=view.display_name))
 
     # -- smart buttons -----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import pytz
 from odoo import api, fields, models
 
 from ..mango import MangoError, codes, events
+from .mango_call_chatter import zone_name
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class MangoCallRecording(models.Model):
         "UNIQUE(call_id, recording_id)", "A recording is listed once per call.")
 
     @api.depends("completion_code")
+    @api.depends_context("lang")
     def _compute_completion_text(self):
         for recording in self:
             code = recording.completion_code
@@ -72,6 +74,7 @@ class MangoCallRecording(models.Model):
                 code)
 
     @api.depends("fetch_error")
+    @api.depends_context("lang")
     def _compute_fetch_message(self):
         for recording in self:
             error = recording.fetch_error
@@ -146,10 +149,10 @@ class MangoCallRecording(models.Model):
             "res_id": self.id,
             "mimetype": "audio/mpeg" if "mp" in (mimetype or "mpeg") else mimetype})
         self.write({"fetch_state": "done", "fetch_error": False})
-        call = self.call_id.with_context(lang=company.partner_id.lang)
-        call.message_post(body=call.env._("Recording of the conversation"),  # the form's player
-                          attachment_ids=self.attachment_id.ids, message_type="comment",
-                          subtype_xmlid="mail.mt_note")
+        call = self.call_id._mango_company_view()
+        if not call.sudo().message_ids.filtered("mango_call_id"):  # one entry plays them all
+            call._mango_post(call, call.env._("Recording of the conversation"),
+                             message_type="comment")
         call._mango_refresh_notes()
 
     def _mango_fetch_failed(self, error):
@@ -172,14 +175,14 @@ class MangoCallRecording(models.Model):
         self.call_id._mango_refresh_notes()
 
     def _mango_file_name(self):
-        """``2026-11-23 14-05 Иван Петров.mp3``: when, in the company's time, and with whom."""
-        call = self.call_id
-        tz = pytz.timezone(call.user_id.tz or call.company_id.partner_id.tz or "UTC")
-        start = call.start_date or fields.Datetime.now()
-        when = pytz.utc.localize(start).astimezone(tz).strftime("%Y-%m-%d %H-%M")
-        who = (call.partner_id or call.lead_id).display_name or call.external_e164 \
-            or call._external_number() or call.entry_id
-        return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", f"{when} {who}").strip() + ".mp3"
+        """``2026-11-23 14-05 MSK Иван Петров.mp3``: when, in the company's time zone, and
+        with whom (the contact, the lead, else the call's name in the company's language)."""
+        call = self.call_id._mango_company_view()
+        tz = pytz.timezone(call.company_id.partner_id.tz or "UTC")
+        start = pytz.utc.localize(call.start_date or fields.Datetime.now()).astimezone(tz)
+        who = (call.partner_id or call.lead_id).display_name or call.display_name
+        name = f"{start:%Y-%m-%d %H-%M} {zone_name(start)} {who}"
+        return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip() + ".mp3"
 
     # -- retention ---------------------------------------------------------------------------
 
@@ -204,7 +207,7 @@ class MangoCallRecording(models.Model):
         self.write({"fetch_state": "deleted", "attachment_id": False})
         attachments.unlink()
         for call in self.call_id:
-            call = call.with_context(lang=call.company_id.partner_id.lang)
-            call.message_post(body=call.env._("Recording deleted after %(days)s days",
-                                              days=days), message_type="notification")
+            call = call._mango_company_view()
+            call._mango_post(call, call.env._("Recording deleted after %(days)s days", days=days),
+                             entry=False, message_type="notification")
             call._mango_refresh_notes()

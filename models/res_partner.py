@@ -6,6 +6,8 @@ class ResPartner(models.Model):
 
     # Callers are found by exact E.164: crm_lead has this index, res_partner lacks it.
     phone_sanitized = fields.Char(index="btree_not_null")
+    # Salespeople read the calls of the contacts they are the salesperson of (record rules).
+    user_id = fields.Many2one(index="btree_not_null")
     mango_call_count = fields.Integer(string="Number of Calls",
                                       compute="_compute_mango_call_count",
                                       groups="sales_team.group_sale_salesman")

@@ -1,10 +1,10 @@
 from psycopg2.errors import UniqueViolation
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged, users
+from odoo.tests import JsonRpcException, new_test_user, tagged, users
 from odoo.tools import mute_logger
 
-from ..mango.emulator import incoming_call, outgoing_call
+from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
 from .common import MangoCase
 
 MODELS = ("mango.call", "mango.call.leg", "mango.call.recording", "mango.event")
@@ -158,3 +158,89 @@ class TestTwoCompanies(MangoCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
             with self.env.cr.savepoint():
                 self.company_b.mango_api_key = self.company.sudo().mango_api_key
+
+
+@tagged("post_install", "-at_install")
+class TestSharedCalls(MangoCase):
+    """Two reps on one opportunity. A call's chatter entry offers each reader only what they
+    may open; the salesperson of the opportunity and of the contact may open the calls a
+    colleague took for them; a rep on neither opens nothing and is offered nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_russian()
+        cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
+        cls.boris = cls.new_rep("boris", "104", "Борис Иванов")
+        cls.carl = cls.new_rep("carl", "105", "Карл Сидоров")
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
+        cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
+                                               "user_id": cls.anna.id, "type": "opportunity"})
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.add_recording("RS1")
+        self.post_all(incoming_call("S1", "79161234567", extension="104", recording_id="RS1"))
+        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.call = self.calls("S1")
+        self.attachment = self.call.recording_ids.attachment_id
+        self.offered = {"id": self.call.id, "recordings": [
+            {"id": self.attachment.id, "name": self.attachment.name}]}
+
+    def entries(self, login, record):
+        """What the call entries of record's chatter offer login, as their web client gets it."""
+        self.authenticate(login, login)
+        result = self.make_jsonrpc_request("/mail/thread/messages", {
+            "thread_model": record._name, "thread_id": record.id})
+        return [message["mango_call"] for message in result["data"]["mail.message"]
+                if "mango_call" in message]
+
+    def open_call(self, call_id):
+        return self.make_jsonrpc_request("/web/dataset/call_kw/mango.call/web_read", {
+            "model": "mango.call", "method": "web_read", "args": [[call_id]],
+            "kwargs": {"specification": {"display_name": {}}}})
+
+    def assertOpens(self, entry):
+        """Everything the entry offers opens for the current HTTP user: the call; each
+        recording played (a range, as the audio element asks for it) and downloaded."""
+        self.assertEqual(self.open_call(entry["id"])[0]["id"], entry["id"])
+        for recording in entry["recordings"]:
+            played = self.url_open(f"/web/content/{recording['id']}",
+                                   headers={"Range": "bytes=0-99"})
+            self.assertEqual((played.status_code, played.headers["Content-Type"],
+                              played.content), (206, "audio/mpeg", FAKE_MP3[:100]))
+            downloaded = self.url_open(f"/web/content/{recording['id']}?download=true")
+            self.assertEqual((downloaded.status_code, downloaded.content), (200, FAKE_MP3))
+
+    def test_the_note_links_nothing_itself(self):
+        for note in self.call.note_message_ids:
+            self.assertNotIn("href", note.body)
+            self.assertFalse(note.attachment_ids)
+
+    def test_the_salesperson_opens_what_the_note_of_a_colleagues_call_offers(self):
+        for record in (self.lead, self.ivan, self.call):
+            with self.subTest(record=record._name):
+                self.assertEqual(self.entries("anna", record), [self.offered])
+                self.assertOpens(self.offered)
+
+    def test_the_employee_who_took_it_opens_it_from_the_contact(self):
+        self.assertEqual(self.entries("boris", self.ivan), [self.offered])
+        self.assertOpens(self.offered)
+
+    def test_a_rep_on_neither_is_offered_nothing_and_opens_nothing(self):
+        self.assertEqual(self.entries("carl", self.ivan), [False], "the note, nothing to open")
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.open_call(self.call.id)
+        for url in (f"/web/content/{self.attachment.id}",
+                    f"/web/content/{self.attachment.id}?download=true"):
+            self.assertIn(self.url_open(url).status_code, (403, 404))
+
+    def test_restricted_recordings_are_offered_to_who_may_listen(self):
+        self.company.mango_recordings_restricted = True
+        self.assertEqual(self.entries("anna", self.lead), [{"id": self.call.id, "recordings": []}])
+        self.assertIn(self.url_open(f"/web/content/{self.attachment.id}").status_code,
+                      (403, 404))
+        self.anna.group_ids |= self.env.ref("mango_office.group_call_recordings")
+        self.assertEqual(self.entries("anna", self.lead), [self.offered])
+        self.assertOpens(self.offered)

@@ -20,6 +20,7 @@ class TestChatter(MangoCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"country_id": cls.env.ref("base.ru").id})
+        cls.company.partner_id.tz = "Europe/Moscow"
         cls.rep.tz = "Europe/Moscow"
         cls.ivan = cls.env["res.partner"].create({
             "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.rep.id,
@@ -33,8 +34,7 @@ class TestChatter(MangoCase):
                                      company_ids=[cls.stranger_company.id])
 
     def notes(self, record):
-        return record.message_ids.filtered(
-            lambda m: m.subtype_id == self.env.ref("mail.mt_note") and "Talk time" in m.body)
+        return record.message_ids.filtered("mango_call_id")
 
     def call_with_recording(self, entry="C1", recording="REC1", start=1767261600):
         self.emulator.add_recording(recording)
@@ -54,9 +54,11 @@ class TestChatter(MangoCase):
             self.assertEqual(note.author_id, self.rep.partner_id)
             self.assertIn("+7 916 123-45-67", note.body)
             self.assertIn("Rep One", note.body)
-            self.assertIn("2:05", note.body)
+            self.assertIn("Talk time: 2:05", note.body)
             self.assertIn("answered", note.body)
-            self.assertIn(f"/odoo/mango.call/{call.id}", note.body)
+            self.assertIn("Started: 01/01/2026 01:00 PM (MSK)", note.body)
+            self.assertEqual(note.mango_call_id, call)
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
             self.assertFalse(note.notified_partner_ids, "notes notify nobody")
         self.post_all(notifications)  # replayed
         summary = self.journal().filtered(lambda e: e.path == "events/summary")
@@ -83,6 +85,7 @@ class TestChatter(MangoCase):
         self.assertEqual(self.calls("C2").partner_id, newcomer)
         self.assertEqual(len(self.notes(newcomer)), 1)
         self.assertIn("missed", self.notes(newcomer).body)
+        self.assertNotIn("Talk time", self.notes(newcomer).body, "no talk on a missed call")
 
     def test_recording_is_fetched_in_the_background_and_attached(self):
         call = self.call_with_recording()
@@ -95,19 +98,24 @@ class TestChatter(MangoCase):
         self.as_cron("mango.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
         attachment = recording.attachment_id
-        self.assertEqual(attachment.name, "2026-01-01 13-00 Иван Петров.mp3")
+        self.assertEqual(attachment.name, "2026-01-01 13-00 MSK Иван Петров.mp3")
         self.assertEqual((attachment.mimetype, attachment.raw), ("audio/mpeg", FAKE_MP3))
         self.assertEqual((attachment.res_model, attachment.res_id), (recording._name,
                                                                      recording.id))
         self.assertEqual(len(self.emulator.requests_to("queries/recording/post")), 1)
+        call = recording.call_id
         for record in (self.ivan, self.lead):
             note = self.notes(record)
-            self.assertEqual(note.attachment_ids, attachment, "the chatter plays it")
-            self.assertIn(f"/web/content/{attachment.id}?download=true", note.body)
+            self.assertEqual(note.mango_call_id, call, "the chatter plays it")
+            self.assertFalse(note.attachment_ids, "no file token for readers who may not listen")
             self.assertNotIn("Recording pending", note.body)
+        self.assertEqual(call.with_user(self.rep)._mango_chatter_entries(), {call.id: {
+            "id": call.id, "recordings": [{"id": attachment.id, "name": attachment.name}]}})
         self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
-        self.assertEqual(recording.call_id.message_ids.attachment_ids, attachment,
+        entry = call.message_ids.filtered("mango_call_id")
+        self.assertEqual(entry.mapped("body"), ["<p>Recording of the conversation</p>"],
                          "the call's own chatter plays it too")
+        self.assertEqual(entry.author_id, self.rep.partner_id)
 
     def test_not_found_yet_then_found(self):
         self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))
@@ -212,3 +220,131 @@ class TestChatter(MangoCase):
         recording = self.calls("C6").recording_ids
         self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
         self.assertIn("Could not reach Mango", recording.fetch_message)
+
+
+@tagged("post_install", "-at_install")
+class TestChatterLanguages(MangoCase):
+    """A Russian company: what everyone reads is in Russian and Moscow time, marked, signed
+    by the employee of the call; what one person reads is in their language and time zone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_russian()
+        cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
+        cls.john = cls.new_rep("john", "104", "John Smith", lang="en_US",
+                               tz="Asia/Yekaterinburg")
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
+        cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
+                                               "user_id": cls.anna.id, "type": "opportunity"})
+        cls.peter = cls.env["res.partner"].create({
+            "name": "Peter Brown", "phone": "+7 916 765-43-21", "user_id": cls.john.id})
+
+    def note(self, record):
+        return record.message_ids.filtered("mango_call_id")
+
+    def assertRussian(self, body, *words):
+        for word in words:
+            self.assertIn(word, body)
+        for english in ("Employee", "Started", "Talk time", "Result", "answered", "missed",
+                        "Note", "Recording", "Incoming", "Outgoing"):
+            self.assertNotIn(english, body)
+
+    def test_a_webhook_call_taken_by_an_english_rep_is_noted_in_russian(self):
+        self.post_all(incoming_call("L1", CALLER, extension="104", start=1767261600,
+                                    talk_seconds=125, recording_id="RL1"))
+        for record in (self.ivan, self.lead):
+            note = self.note(record)
+            self.assertRussian(note.body, "Входящий", "+7 916 123-45-67", "Сотрудник: John Smith",
+                               "Начало: 01.01.2026 13:00 (MSK)", "Время разговора: 2:05",
+                               "отвечен", "Запись ожидается")
+            self.assertEqual(note.author_id, self.john.partner_id)
+
+    def test_a_rep_in_english_links_a_call_noted_in_russian(self):
+        self.post_all(incoming_call("L2", "79035556677", extension="104", answered=False,
+                                    start=1767261600))
+        call = self.calls("L2").with_user(self.john).with_context(lang="en_US")
+        call.write({"partner_id": self.peter.id})
+        self.assertRussian(self.note(self.peter).body, "Сотрудник: John Smith",
+                           "пропущен", "Нет ответа", "(MSK)")
+        self.assertNotIn("Время разговора", self.note(self.peter).body, "nobody talked")
+
+    def test_the_note_of_the_call_is_in_its_entry(self):
+        self.post_all(incoming_call("L3", CALLER, extension="103"))
+        call = self.calls("L3")
+        call.sudo().note = "Просит счёт\nперезвонить в пятницу <b>утром</b>"
+        call._mango_refresh_notes()
+        body = self.note(self.ivan).body
+        self.assertIn("Заметка:", body)
+        self.assertIn("Просит счёт<br>перезвонить в пятницу &lt;b&gt;утром&lt;/b&gt;", body)
+        self.assertEqual(self.note(self.lead).body, body)
+
+    def test_missed_call_activities_in_the_language_and_time_zone_of_whom_they_are_for(self):
+        self.post_all(incoming_call("L4", CALLER, extension="104", answered=False,
+                                    start=1767261600))
+        self.post_all(incoming_call("L5", "79167654321", extension="103", answered=False,
+                                    start=1767261600))
+        self.assertRecordValues(self.lead.activity_ids, [{
+            "user_id": self.anna.id,
+            "summary": "Перезвонить +7 916 123-45-67: пропущенный звонок в 01.01.2026 13:00"}])
+        self.assertRecordValues(self.peter.activity_ids, [{
+            "user_id": self.john.id,
+            "summary": "Call back +7 916 765-43-21: missed call at 01/01/2026 03:00 PM"}])
+        self.post_all(incoming_call("L6", CALLER, extension="104", answered=False,
+                                    start=1767261600 + 3600))
+        self.assertEqual(self.lead.activity_ids.summary,
+                         "Перезвонить +7 916 123-45-67: пропущенных звонков — 2, последний в "
+                         "01.01.2026 14:00")
+
+    def test_the_callback_closes_the_activity_in_russian_signed_by_who_called_back(self):
+        self.post_all(incoming_call("L7", CALLER, extension="103", answered=False))
+        self.post_all(outgoing_call("L8", "104", CALLER))
+        self.assertFalse(self.lead.activity_ids)
+        done = self.lead.message_ids.filtered(lambda m: "Перезвонили" in (m.body or ""))
+        self.assertEqual(done.author_id, self.john.partner_id)
+        self.assertIn("Перезвонили: Исходящий звонок на Иван Петров", done.body)
+        self.assertNotIn("Called back", done.body)
+
+    def test_the_recording_its_file_and_its_removal_in_russian_signed_by_the_employee(self):
+        self.emulator.add_recording("RL9")
+        self.post_all(incoming_call("L9", "79035556677", extension="104", start=1767261600,
+                                    recording_id="RL9"))
+        call = self.calls("L9")
+        self.as_cron("mango.call.recording", "_cron_fetch")
+        entry = call.message_ids.filtered("mango_call_id")
+        self.assertEqual(entry.body, "<p>Запись разговора</p>")
+        self.assertEqual(entry.author_id, self.john.partner_id)
+        self.assertEqual(call.recording_ids.attachment_id.name,
+                         "2026-01-01 13-00 MSK Входящий звонок от +7 903 555-66-77.mp3")
+        call.sudo().start_date = fields.Datetime.now() - timedelta(days=31)
+        self.company.mango_recording_days = 30
+        self.as_cron("mango.call.recording", "_cron_purge")
+        removed = call.message_ids.filtered(lambda m: "30" in (m.body or ""))
+        self.assertEqual(removed.body, "<p>Запись удалена через 30 дн.</p>")
+        self.assertEqual(removed.author_id, self.john.partner_id)
+
+    def test_a_call_nobody_took_is_signed_by_the_company(self):
+        self.post_all(incoming_call("L10", CALLER, extension="199", answered=False))  # no user
+        self.assertEqual(self.note(self.ivan).author_id, self.company.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestChatterBrowser(MangoCase):
+    """The recording plays in place in the contact's chatter, as the rep sees it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_russian()
+        cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
+        cls.ivan = cls.env["res.partner"].create({
+            "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
+
+    def test_the_recording_plays_in_the_contacts_chatter(self):
+        self.emulator.add_recording("RB1")
+        self.post_all(incoming_call("B1", CALLER, extension="103", talk_seconds=125,
+                                    recording_id="RB1"))
+        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.start_tour(f"/odoo/res.partner/{self.ivan.id}", "mango_office_chatter_recording",
+                        login="anna")
