@@ -36,17 +36,19 @@ class ResCompany(models.Model):
     mango_reconciled_until = fields.Datetime(
         string="Reconciled Until", readonly=True, copy=False,
         help="Mango's statistics were compared with the call log up to this moment.")
-    mango_reconciliation_date = fields.Datetime(string="Last Reconciliation", readonly=True,
-                                                copy=False)
+    mango_reconciliation_date = fields.Datetime(
+        string="Last Reconciliation", readonly=True, copy=False,
+        help="When the last reconciliation finished.")
     mango_reconciliation_recovered = fields.Integer(
         string="Calls Recovered", readonly=True, copy=False,
         help="Calls the last reconciliation found in Mango's statistics and not in Odoo.")
-    mango_reconciliation_start = fields.Datetime(string="Last Reconciliation From",
+    mango_reconciliation_start = fields.Datetime(string="Reconciled From",
                                                  readonly=True, copy=False)
-    mango_reconciliation_end = fields.Datetime(string="Last Reconciliation To", readonly=True,
+    mango_reconciliation_end = fields.Datetime(string="Reconciled To", readonly=True,
                                                copy=False)
     mango_reconciliation_error = fields.Json(
-        readonly=True, copy=False, help="Why the last reconciliation stopped: Mango's refusal.")
+        string="Last Reconciliation Problem", readonly=True, copy=False,
+        help="Why the last reconciliation stopped: Mango's refusal.")
     # the reconciliation running in the background, from the hourly cron or asked for in the
     # settings: one at a time per company (see mango.reconciliation)
     mango_reconciling_from = fields.Datetime(string="Reconciling From", readonly=True,

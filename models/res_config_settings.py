@@ -23,7 +23,8 @@ class ResConfigSettings(models.TransientModel):
     mango_recording_days = fields.Integer(related="company_id.mango_recording_days",
                                           readonly=False)
     mango_webhook_url = fields.Char(string="Webhook Address", compute="_compute_mango_webhook_url")
-    mango_webhook_https = fields.Boolean(compute="_compute_mango_webhook_url")
+    mango_webhook_https = fields.Boolean(string="Webhook Address Is HTTPS",
+                                         compute="_compute_mango_webhook_url")
     mango_last_notification = fields.Datetime(string="Last Notification",
                                               compute="_compute_mango_health")
     mango_journal_errors = fields.Integer(string="Notifications in Error",

@@ -14,7 +14,8 @@ class MangoUserImport(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
     line_ids = fields.One2many("mango.user.import.line", "wizard_id", string="PBX Employees")
-    state = fields.Selection([("map", "Map"), ("done", "Done")], default="map", required=True)
+    state = fields.Selection([("map", "Choosing users"), ("done", "Applied")], default="map",
+                             required=True)
     result = fields.Html(readonly=True,
                          help="What the last apply gave, changed and left, in words.")
 

@@ -27,11 +27,12 @@ function inCompany(extension) {
     serverState.companies = [{ ...serverState.companies[0], mango_extension: extension }];
 }
 
-async function mountPartner(options = "", resId = 1) {
+async function mountPartner(options = "", resId = 1, readonly = false) {
     await mountView({
         type: "form",
         resModel: "partner",
         resId,
+        readonly,
         arch: `<form><field name="phone" widget="phone" ${options}/></form>`,
     });
 }
@@ -70,7 +71,7 @@ test("a click asks Mango to call this number", async () => {
         expect.step(args[0]);
         return { message: "Your phone (101) rings first, then +7 916 123-45-67." };
     });
-    await mountPartner();
+    await mountPartner("", 1, true);
     await contains(".o_mango_call_button").click();
     await expect.waitForSteps(["+7 916 123-45-67"]);
     expect(".o_notification").toHaveText(/rings first/);
