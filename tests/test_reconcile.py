@@ -107,14 +107,14 @@ class TestReconcileFromSettings(MangoCase):
         return self.env["res.config.settings"].with_user(self.admin).with_context(
             lang="ru_RU", tz="Europe/Moscow").create(values)
 
-    def run_cron(self):
+    def run_cron(self, **context):
         """One call of the cron's method; answers the progress it committed."""
         self.env.flush_all()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
             env["mango.reconciliation"].with_context(
-                ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_reconcile()
+                ir_cron_progress_id=progress.id, cron_id=cron.id, **context)._cron_reconcile()
             result = progress.done, progress.remaining
         self.env.invalidate_all()
         return result
@@ -147,7 +147,7 @@ class TestReconcileFromSettings(MangoCase):
                          (date_from, date_to), "the page says one is running, for this period")
         again = self.settings().action_mango_reconcile()
         self.assertEqual(again["params"]["title"], "Сверка уже идёт")
-        self.assertEqual(self.run_cron(), (1, 0))
+        self.cron.method_direct_trigger()  # as the cron worker runs it
         self.assertEqual(len(self.calls()), 3)
         page = self.settings()
         self.assertFalse(page.mango_reconciling_to)
@@ -169,6 +169,9 @@ class TestReconcileFromSettings(MangoCase):
         self.lost_calls(int(time.time()) - 40 * 86400, 1)
         self.lost_calls(int(time.time()) - 5 * 86400, 2)
         self.settings(mango_reconcile_from=start, mango_reconcile_to=now).action_mango_reconcile()
+        self.assertEqual(self.run_cron(cron_end_time=0), (0, 2),
+                         "past the cron's time, nothing is begun: the next run does it")
+        self.assertFalse(self.emulator.requests_to("stats/request"))
         self.assertEqual(self.run_cron(), (1, 1), "the first month, and one window left")
         page = self.settings()
         self.assertEqual(page.mango_reconciling_done, start + mango_reconciliation.MAX_WINDOW)
