@@ -122,8 +122,9 @@ class TestSettings(MangoCase):
     def test_help_speaks_the_admins_language(self):
         """No API internals in what the admin reads on the settings page."""
         view = self.env.ref("mango_office.res_config_settings_view_form")
-        fields_help = [field.help or "" for name, field in self.env["res.config.settings"]
-                       ._fields.items() if name.startswith("mango_")]
+        fields_help = [field.help or "" for model in ("res.config.settings", "mango.extension")
+                       for name, field in self.env[model]._fields.items()
+                       if name.startswith("mango_") or model == "mango.extension"]
         for text in [view.arch_db, *fields_help]:
             for internal in ("general.user_id", "vpbx_api_key", "VPBX API", "stats/"):
                 self.assertNotIn(internal, text)
