@@ -79,12 +79,6 @@ class ResConfigSettings(models.TransientModel):
         action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return action
 
-    def _mango_period(self, start, end):
-        """``start – end`` as the reader reads dates."""
-        tz = self.env.user.tz or "UTC"
-        start, end = (format_datetime(self.env, moment, tz=tz) for moment in (start, end))
-        return f"{start} – {end}"
-
     def _compute_mango_webhook_url(self):
         for settings in self:
             settings.mango_webhook_url = settings.company_id._mango_webhook_url()
@@ -111,3 +105,9 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
         }
+
+    def _mango_period(self, start, end):
+        """``start – end`` as the reader reads dates."""
+        tz = self.env.user.tz or "UTC"
+        start, end = (format_datetime(self.env, moment, tz=tz) for moment in (start, end))
+        return f"{start} – {end}"

@@ -83,6 +83,32 @@ class TestReconciliation(MangoCase):
         self.assertEqual(self.calls("K5").state, "answered")
 
 
+# the admin presses Reconcile: told at once, and the page shows the reconciliation running
+RECONCILE_BUTTON = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let button;
+    for (let i = 0; i < 100 && !button?.offsetParent; i++) {
+        button = document.querySelector("button[name=action_mango_reconcile]");
+        await sleep(100);
+    }
+    if (!button?.offsetParent) { console.error("no Reconcile button in sight"); return; }
+    button.click();
+    for (let i = 0; i < 100; i++) {
+        const running = document.querySelector(".o_mango_reconciling");
+        const told = document.querySelector(".o_notification")?.textContent || "";
+        if (running?.offsetParent && told.includes(%(told)s)
+                && running.textContent.includes(%(running)s)) {
+            console.log("test successful");
+            return;
+        }
+        await sleep(100);
+    }
+    console.error("after Reconcile: " + document.querySelector(".o_notification_manager")?.textContent);
+})();
+"""
+
+
 @tagged("post_install", "-at_install")
 class TestReconcileFromSettings(MangoCase):
     """A Russian administrator reconciles a period from the settings: the page answers at
@@ -162,6 +188,14 @@ class TestReconcileFromSettings(MangoCase):
         self.assertEqual(health["reconciliation"]["recovered"], 3)
         self.assertEqual(health["reconciliation"]["start"], fields.Datetime.to_string(date_from))
         self.assertFalse(health["running"])
+
+    def test_browser_reconcile_button(self):
+        code = RECONCILE_BUTTON % {"told": json.dumps("Сверка запущена"),
+                                   "running": json.dumps("Идёт сверка в фоне")}
+        self.browser_js("/odoo/settings#crm", code, ready="odoo.isReady", login="admin",
+                        timeout=90)
+        self.assertTrue(self.company.mango_reconciling_to)
+        self.assertFalse(self.emulator.requests_to("stats/request"))
 
     def test_a_long_period_goes_month_by_month_and_resumes(self):
         now = fields.Datetime.now()
