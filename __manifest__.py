@@ -26,6 +26,7 @@
     "assets": {
         "web.assets_backend": ["mango_office/static/src/**/*"],
         "web.assets_tests": ["mango_office/static/tests/tours/**/*"],
+        "web.assets_unit_tests": ["mango_office/static/tests/**/*.test.js"],
     },
     "installable": True,
     "application": False,

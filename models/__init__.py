@@ -1,4 +1,4 @@
-from . import mail_thread_phone, res_company, res_config_settings, res_partner, res_users
+from . import ir_http, mail_thread_phone, res_company, res_config_settings, res_partner, res_users
 from . import (mango_call_chatter, mango_call_routing, mango_call_tracking, mango_call_web,
                mango_call, mango_call_leg, mango_call_recording)
 from . import mango_call_display

@@ -113,16 +113,30 @@ class MangoCallRouting(models.AbstractModel):
 
     def _mango_apply_route_result(self, result):
         self.ensure_one()
+        self._mango_route_lock()
         success = codes.is_success(result.result)
         self.write({"route_status": "routed" if success else "failed",
                     "route_code": result.result, "route_error": False})
+
+    def _mango_route_lock(self, condition=None):
+        """Lock this call's row for the transaction, before the ORM writes it; False when
+        ``condition`` (SQL) does not hold.
+
+        A notification of the call committed meanwhile fails this statement to serialise
+        and the transaction is tried again: executed without logging, so that the retry
+        leaves no error in the log (an ORM write failing the same way would).
+        """
+        self.env.cr.execute(SQL("SELECT id FROM mango_call WHERE id = %s AND %s FOR UPDATE",
+                                self.id, condition or SQL("TRUE")), log_exceptions=False)
+        return bool(self.env.cr.fetchone())
 
     def _mango_route_take(self, command_id):
         """Take this route to send it; False when another sender took it or it is over."""
         self.env.cr.execute(SQL(
             """UPDATE mango_call SET route_taken = true
                 WHERE id = %s AND route_command_id = %s AND route_status = 'pending'
-                  AND route_taken IS NOT TRUE RETURNING id""", self.id, command_id))
+                  AND route_taken IS NOT TRUE RETURNING id""", self.id, command_id),
+            log_exceptions=False)  # retried on a serialisation failure, see _mango_route_lock
         return bool(self.env.cr.fetchone())
 
     def _mango_route_hand_over(self, command_id):
@@ -130,7 +144,7 @@ class MangoCallRouting(models.AbstractModel):
         self.env.cr.execute(SQL(
             """UPDATE mango_call SET route_taken = false
                 WHERE id = %s AND route_command_id = %s AND route_status = 'pending'""",
-            self.id, command_id))
+            self.id, command_id), log_exceptions=False)  # retried, see _mango_route_lock
         self.env.ref("mango_office.ir_cron_mango_route")._trigger()
 
     def _mango_route_request(self, command_id):
@@ -160,10 +174,8 @@ class MangoCallRouting(models.AbstractModel):
                     "route_error": None if error.code else {"reason": error.reason,
                                                             "params": error.params}}
             _logger.info("Mango refused routing call %s: %s", self.id, error)
-        self.env.cr.execute(SQL(
-            "SELECT id FROM mango_call WHERE id = %s AND route_status = 'pending' "
-            "AND route_command_id = %s FOR UPDATE", self.id, command_id))
-        if self.env.cr.fetchone():
+        if self._mango_route_lock(SQL("route_status = 'pending' AND route_command_id = %s",
+                                      command_id)):
             self.write(vals)
 
     def _mango_route_client(self):

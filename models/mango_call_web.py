@@ -1,6 +1,5 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
 
 from ..mango import MangoError
 from ..mango.numbers import classify, display
@@ -75,22 +74,36 @@ class MangoCallWeb(models.AbstractModel):
 
     @api.model
     def mango_webhook_health(self):
-        """What the call list shows administrators above the calls; False for others."""
+        """What the call list shows administrators above the calls; False for others.
+
+        Datetimes travel serialised (UTC), the web client writes them as it writes every
+        other date: ``last_notification``, ``errors``, ``reconciliation`` (the last one:
+        ``date``, ``start``, ``end``, ``recovered``, ``failure``) and ``running`` (``start``,
+        ``end``, ``done``, ``recovered``), each False when there is none, and ``warning``.
+        """
         company = self.env.company
         if not (self.env.user.has_group("base.group_system") and company.sudo().mango_api_key):
             return False
         last, errors = company._mango_health()
-        reconciled = company.mango_reconciliation_date
-        tz = self.env.user.tz or "UTC"
-
-        def when(moment):
-            return format_datetime(self.env, moment, tz=tz) if moment else self.env._("never")
-
+        when = fields.Datetime.to_string
+        failure = company._mango_reconciliation_failure()
         return {
             "last_notification": when(last), "errors": errors,
-            "reconciliation": when(reconciled),
-            "recovered": company.mango_reconciliation_recovered,
-            "warning": bool(errors or not last or company.mango_reconciliation_recovered),
+            "reconciliation": company.mango_reconciliation_date and {
+                "date": when(company.mango_reconciliation_date),
+                "start": when(company.mango_reconciliation_start),
+                "end": when(company.mango_reconciliation_end),
+                "recovered": company.mango_reconciliation_recovered,
+                "failure": failure,
+            },
+            "running": company.mango_reconciling_to and {
+                "start": when(company.mango_reconciling_from),
+                "end": when(company.mango_reconciling_to),
+                "done": when(company.mango_reconciling_done),
+                "recovered": company.mango_reconciling_recovered,
+            },
+            "warning": bool(errors or not last or failure
+                            or company.mango_reconciliation_recovered),
         }
 
     @api.model

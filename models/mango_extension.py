@@ -20,7 +20,8 @@ class MangoExtension(models.Model):
     extension = fields.Char(required=True,
                             help="The employee's short number in the company's Mango PBX.")
     mango_user_id = fields.Char(string="Mango User ID",
-                                help="The employee's id in Mango (general.user_id).")
+                                help="The employee's number in Mango, filled in by Import PBX "
+                                     "users: Mango's forwarding rules point at it.")
 
     _extension_unique = models.Constraint(
         "UNIQUE(company_id, extension)", "An extension belongs to one user per company.")

@@ -1,12 +1,13 @@
 import json
 import logging
+import math
 import time
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
 
 from ..mango import MangoError
 
@@ -17,55 +18,151 @@ POLLS = 12
 MAX_WINDOW = timedelta(days=30) - timedelta(seconds=1)  # "at most one month"; 30 days fails
 SETTLE = timedelta(minutes=2)  # calls still going on are left to the next run
 QUIET_AFTER = timedelta(days=1)  # older calls are recovered without notifying anyone
+# the hourly run compares at least this much: the cron's loop, which calls it again while it
+# has time, does not start another one right after the last
+MIN_REGULAR = timedelta(minutes=15)
+RUNNING_FIELDS = ["mango_reconciling_from", "mango_reconciling_to", "mango_reconciling_done",
+                  "mango_reconciling_recovered", "mango_reconciling_user_id"]
+
+
+def _lt(message):
+    return message
+
+
+NOT_READY = _lt("Mango's statistics were not ready within %(seconds)s seconds")
 
 
 class MangoReconciliation(models.AbstractModel):
     """Nothing lost while Odoo is down: Mango never posts a notification twice, so its
     statistics (``stats/request`` + ``stats/result``) are compared with the call log and
     what is missing is journaled and applied like a live notification, exactly once
-    (the journal's digest and the call's entry id make a second run change nothing)."""
+    (the journal's digest and the call's entry id make a second run change nothing).
+
+    A reconciliation runs in the background, in the reconciliation cron: every hour from
+    where the last complete one ended, and when an administrator asks for a period in the
+    settings. Its period and progress are kept on the company, so that it resumes where
+    it stopped; one cron runs them all, so a company never has two at once.
+    """
     _name = "mango.reconciliation"
     _description = "Mango Reconciliation"
 
     @api.model
+    def _mango_request(self, company, date_from, date_to, user):
+        """Have the cron reconcile ``date_from``–``date_to`` for ``company`` and tell
+        ``user`` when it ends; False while another reconciliation of it is running."""
+        if not self._mango_claim(company, date_from, date_to, user):
+            return False
+        self.env.ref("mango_office.ir_cron_mango_reconcile")._trigger()
+        return True
+
+    @api.model
+    def _mango_claim(self, company, date_from, date_to, user=None):
+        """Make ``date_from``–``date_to`` the company's running reconciliation unless it
+        has one. A single statement, so that two at once cannot both start one; run by a
+        request that then fails to serialise, it is retried without an error in the log."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """UPDATE res_company
+                  SET mango_reconciling_from = %(start)s, mango_reconciling_to = %(end)s,
+                      mango_reconciling_done = %(start)s, mango_reconciling_recovered = 0,
+                      mango_reconciling_user_id = %(user)s
+                WHERE id = %(company)s AND mango_reconciling_to IS NULL
+            RETURNING id""", start=date_from, end=date_to, user=user and user.id,
+            company=company.id), log_exceptions=False)
+        company.invalidate_recordset(RUNNING_FIELDS)
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _cron_reconcile(self):
-        """Each company's PBX, from where the last complete run ended until now."""
+        """One window of at most a month of one company per call, committed with the
+        cron's progress: the periods running or asked for first, then each PBX from where
+        its last complete run ended (at most once per ``MIN_REGULAR``)."""
+        companies = self.env["res.company"].sudo().search([("mango_api_key", "!=", False)],
+                                                          order="id")
         now = fields.Datetime.now()
-        for company in self.env["res.company"].sudo().search([("mango_api_key", "!=", False)]):
+        for company in companies.filtered(lambda c: not c.mango_reconciling_to):
             start = company.mango_reconciled_until or now - timedelta(days=1)
-            try:
-                self._mango_reconcile(company, start, now - SETTLE)
-            except MangoError as error:
-                _logger.warning("Reconciliation of %s failed: %s", company.name, error)
+            if start <= now - SETTLE - MIN_REGULAR:
+                self._mango_claim(company, start, now - SETTLE)
+        running = companies.filtered("mango_reconciling_to")
+        if not running:
+            return
+        # the cron calls this again ten times at least; past its time, the rest is left to
+        # the next run, which it starts at once: a window can take a minute
+        if time.monotonic() < self.env.context.get("cron_end_time", math.inf):
+            self._mango_reconcile_window(running[0])
+            done = 1
+        else:
+            done = 0
+        self.env["ir.cron"]._commit_progress(done, remaining=sum(
+            map(_windows, running.filtered("mango_reconciling_to"))))
+
+    @api.model
+    def _mango_reconcile_window(self, company):
+        """Compare the next window of the company's running reconciliation; end it after
+        its last window, or when Mango refuses (it is then asked again another time)."""
+        start, stop = company.mango_reconciling_done, company.mango_reconciling_to
+        end = min(stop, start + MAX_WINDOW)
+        try:
+            lost = self._mango_reconcile(company, start, end)
+        except MangoError as error:
+            _logger.warning("Reconciliation of %s failed: %s", company.name, error)
+            self._mango_finish(company, {"reason": error.reason, "params": error.params})
+            return
+        until = company.mango_reconciled_until
+        vals = {"mango_reconciling_done": end,
+                "mango_reconciling_recovered": company.mango_reconciling_recovered + lost}
+        if not until or start <= until < end:
+            vals["mango_reconciled_until"] = end
+        company.write(vals)
+        if end >= stop:
+            self._mango_finish(company)
+
+    @api.model
+    def _mango_finish(self, company, error=None):
+        """The running reconciliation becomes the last one; whoever asked for it is told."""
+        user = company.mango_reconciling_user_id
+        company.write({
+            "mango_reconciliation_date": fields.Datetime.now(),
+            "mango_reconciliation_start": company.mango_reconciling_from,
+            "mango_reconciliation_end": company.mango_reconciling_to,
+            "mango_reconciliation_recovered": company.mango_reconciling_recovered,
+            "mango_reconciliation_error": error,
+            **dict.fromkeys(RUNNING_FIELDS, False),
+        })
+        if user:
+            company = company.with_context(lang=user.lang)
+            env = company.env
+            if error:
+                message = env._("Reconciliation failed: %(reason)s",
+                                reason=company._mango_reconciliation_failure())
+            else:
+                message = env._("Reconciliation done: %(count)s calls recovered from Mango's "
+                                "statistics.", count=company.mango_reconciliation_recovered)
+            user._bus_send("simple_notification", {
+                "type": "danger" if error else "success", "message": message,
+                "sticky": bool(error)})
 
     @api.model
     def _mango_reconcile(self, company, date_from, date_to):
-        """Recover the calls of the period Mango knows and Odoo lacks; answers how many."""
+        """Recover the calls of a period of at most a month Mango knows and Odoo lacks;
+        answers how many."""
         client = company.sudo()._mango_client(timeout=30)
-        recovered, start = 0, date_from
-        while start < date_to:
-            end = min(date_to, start + MAX_WINDOW)
-            key = client.stats_request(_epoch(start), _epoch(end))
-            rows = None
-            for _poll in range(POLLS):
-                time.sleep(POLL_SECONDS)
-                rows = client.stats_result(key)
-                if rows is not None:
-                    break
-            if rows is None:
-                raise MangoError("Mango's statistics were not ready in time")
-            lost = self.env["mango.call"]
-            for row in rows:
-                lost |= self._mango_recover(company, row)
-            recovered += len(lost)
-            if lost:
-                self._mango_warn_admins(company, lost, start, end)
-            start = end
-            company.sudo().write({"mango_reconciled_until": end})
-        company.sudo().write({"mango_reconciliation_date": fields.Datetime.now(),
-                              "mango_reconciliation_recovered": recovered})
-        self.env.cr.commit()
-        return recovered
+        key = client.stats_request(_epoch(date_from), _epoch(date_to))
+        rows = None
+        for _poll in range(POLLS):
+            time.sleep(POLL_SECONDS)
+            rows = client.stats_result(key)
+            if rows is not None:
+                break
+        if rows is None:
+            raise MangoError(NOT_READY, seconds=int(POLL_SECONDS * POLLS))
+        lost = self.env["mango.call"]
+        for row in rows:
+            lost |= self._mango_recover(company, row)
+        if lost:
+            self._mango_warn_admins(company, lost, date_from, date_to)
+        return len(lost)
 
     @api.model
     def _mango_recover(self, company, row):
@@ -133,6 +230,12 @@ class MangoReconciliation(models.AbstractModel):
                       "(a restart, the proxy, a firewall)."))
             call.sudo().activity_schedule("mail.mail_activity_data_todo", summary=summary,
                                           note=note, user_id=admin.id)
+
+
+def _windows(company):
+    """How many windows the company's running reconciliation has left."""
+    return math.ceil((company.mango_reconciling_to - company.mango_reconciling_done)
+                     / MAX_WINDOW)
 
 
 def _epoch(moment):

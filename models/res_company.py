@@ -3,7 +3,7 @@ from collections import namedtuple
 from odoo import api, fields, models
 from odoo.tools import ormcache
 
-from ..mango import MangoClient
+from ..mango import MangoClient, MangoError
 from ..mango.codes import describe
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
@@ -17,10 +17,11 @@ class ResCompany(models.Model):
 
     mango_api_url = fields.Char(
         string="Mango API Address", default=MangoClient.DEFAULT_URL,
-        help="Address of the Mango Office VPBX API.")
+        help="Where Odoo sends its requests to Mango: leave it as it is unless Mango's support "
+             "gives you another address.")
     mango_api_key = fields.Char(
         string="PBX Unique Code", groups="base.group_system", index="btree_not_null", copy=False,
-        help="'Уникальный код вашей АТС' from Mango's API connector (vpbx_api_key).")
+        help="'Уникальный код вашей АТС' from Mango's API connector.")
     mango_api_salt = fields.Char(
         string="Signing Key", groups="base.group_system", copy=False,
         help="'Ключ для создания подписи' from Mango's API connector. It is never sent.")
@@ -30,15 +31,37 @@ class ResCompany(models.Model):
              "recordings; others still see the calls they may read.")
     mango_recording_days = fields.Integer(
         string="Keep Recordings (days)",
-        help="Recordings older than this are removed from Odoo (empty: kept forever).")
+        help="Recordings of calls older than this many days are removed from Odoo; the calls "
+             "stay. 0: recordings are kept forever.")
     mango_reconciled_until = fields.Datetime(
         string="Reconciled Until", readonly=True, copy=False,
         help="Mango's statistics were compared with the call log up to this moment.")
-    mango_reconciliation_date = fields.Datetime(string="Last Reconciliation", readonly=True,
-                                                copy=False)
+    mango_reconciliation_date = fields.Datetime(
+        string="Last Reconciliation", readonly=True, copy=False,
+        help="When the last reconciliation finished.")
     mango_reconciliation_recovered = fields.Integer(
         string="Calls Recovered", readonly=True, copy=False,
         help="Calls the last reconciliation found in Mango's statistics and not in Odoo.")
+    mango_reconciliation_start = fields.Datetime(string="Reconciled From",
+                                                 readonly=True, copy=False)
+    mango_reconciliation_end = fields.Datetime(string="Reconciled To", readonly=True,
+                                               copy=False)
+    mango_reconciliation_error = fields.Json(
+        string="Last Reconciliation Problem", readonly=True, copy=False,
+        help="Why the last reconciliation stopped: Mango's refusal.")
+    # the reconciliation running in the background, from the hourly cron or asked for in the
+    # settings: one at a time per company (see mango.reconciliation)
+    mango_reconciling_from = fields.Datetime(string="Reconciling From", readonly=True,
+                                             copy=False)
+    mango_reconciling_to = fields.Datetime(string="Reconciling To", readonly=True, copy=False)
+    mango_reconciling_done = fields.Datetime(
+        string="Compared Up To", readonly=True, copy=False,
+        help="The running reconciliation has compared Mango's statistics up to this moment.")
+    mango_reconciling_recovered = fields.Integer(string="Calls Recovered So Far", readonly=True,
+                                                 copy=False)
+    mango_reconciling_user_id = fields.Many2one(
+        "res.users", string="Reconciliation Asked By", readonly=True, copy=False,
+        help="The administrator told when the running reconciliation ends.")
     mango_forwarding = fields.Boolean(
         string="Routing Rules in Mango",
         help="Keep one forwarding rule per customer number in Mango to their salesperson, so "
@@ -51,6 +74,9 @@ class ResCompany(models.Model):
         help="While a known customer hears the greeting, put them through to the extension of "
              "their salesperson (of the open lead, else of the contact).")
 
+    _mango_recording_days_positive = models.Constraint(
+        "CHECK(mango_recording_days >= 0)",
+        "Keep recordings for 0 days (forever) or more.")
     _mango_api_key_unique = models.Constraint(
         "UNIQUE(mango_api_key)", "This PBX unique code is already used by another company: "
                                  "each company connects its own PBX.")
@@ -101,6 +127,13 @@ class ResCompany(models.Model):
         domain = [("company_id", "=", self.id)]
         last = Event.search_fetch(domain, ["create_date"], order="id desc", limit=1)
         return last.create_date, Event.search_count(domain + [("state", "=", "error")])
+
+    def _mango_reconciliation_failure(self):
+        """Why the last reconciliation stopped, in the reader's language; False when it
+        did not."""
+        self.ensure_one()
+        error = self.mango_reconciliation_error
+        return error and self._mango_error_message(MangoError(error["reason"], **error["params"]))
 
     def _mango_client(self, timeout=10.0):
         """The Mango API client of this company's PBX; MangoError when it is not set up."""

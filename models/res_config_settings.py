@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.tools import format_datetime
 
 from ..mango import MangoError
 
@@ -22,6 +23,8 @@ class ResConfigSettings(models.TransientModel):
     mango_recording_days = fields.Integer(related="company_id.mango_recording_days",
                                           readonly=False)
     mango_webhook_url = fields.Char(string="Webhook Address", compute="_compute_mango_webhook_url")
+    mango_webhook_https = fields.Boolean(string="Webhook Address Is HTTPS",
+                                         compute="_compute_mango_webhook_url")
     mango_last_notification = fields.Datetime(string="Last Notification",
                                               compute="_compute_mango_health")
     mango_journal_errors = fields.Integer(string="Notifications in Error",
@@ -29,6 +32,15 @@ class ResConfigSettings(models.TransientModel):
     mango_reconciliation_date = fields.Datetime(related="company_id.mango_reconciliation_date")
     mango_reconciliation_recovered = fields.Integer(
         related="company_id.mango_reconciliation_recovered")
+    mango_reconciliation_start = fields.Datetime(related="company_id.mango_reconciliation_start")
+    mango_reconciliation_end = fields.Datetime(related="company_id.mango_reconciliation_end")
+    mango_reconciliation_failure = fields.Char(string="Reconciliation Problem",
+                                               compute="_compute_mango_health")
+    mango_reconciling_from = fields.Datetime(related="company_id.mango_reconciling_from")
+    mango_reconciling_to = fields.Datetime(related="company_id.mango_reconciling_to")
+    mango_reconciling_done = fields.Datetime(related="company_id.mango_reconciling_done")
+    mango_reconciling_recovered = fields.Integer(
+        related="company_id.mango_reconciling_recovered")
     mango_reconcile_from = fields.Datetime(string="Reconcile From",
                                            default=lambda self: fields.Datetime.now()
                                            - timedelta(days=1))
@@ -36,28 +48,41 @@ class ResConfigSettings(models.TransientModel):
 
     def _compute_mango_health(self):
         for settings in self:
+            company = settings.company_id
             settings.mango_last_notification, settings.mango_journal_errors = \
-                settings.company_id._mango_health()
+                company._mango_health()
+            settings.mango_reconciliation_failure = company._mango_reconciliation_failure()
 
     def action_mango_reconcile(self):
-        """Compare Mango's statistics of the chosen period with the call log, now."""
+        """Have the reconciliation cron compare Mango's statistics of the chosen period
+        with the call log, and say so at once."""
         self.ensure_one()
+        now = fields.Datetime.now()
+        end = min(self.mango_reconcile_to or now, now)
+        start = self.mango_reconcile_from or end - timedelta(days=1)
         company = self.company_id
-        end = min(self.mango_reconcile_to or fields.Datetime.now(), fields.Datetime.now())
-        try:
-            count = self.env["mango.reconciliation"]._mango_reconcile(
-                company, self.mango_reconcile_from or end - timedelta(days=1), end)
-        except MangoError as error:
-            return self._mango_notify(self.env._("Reconciliation failed"),
-                                      company._mango_error_message(error), "danger")
-        return self._mango_notify(
-            self.env._("Reconciliation done"),
-            self.env._("%(count)s calls recovered from Mango's statistics.", count=count),
-            "success")
+        if start >= end:
+            return self._mango_notify(self.env._("Nothing to reconcile"), self.env._(
+                "The period ends before it starts: choose its start before its end, and "
+                "not in the future."), "warning")
+        if not self.env["mango.reconciliation"].sudo()._mango_request(
+                company, start, end, self.env.user):
+            return self._mango_notify(self.env._("A reconciliation is running"), self.env._(
+                "Mango's statistics of %(period)s are being compared with the call log: "
+                "this page tells when that has finished; then reconcile another period.",
+                period=self._mango_period(company.mango_reconciling_from,
+                                          company.mango_reconciling_to)), "warning")
+        action = self._mango_notify(self.env._("Reconciliation started"), self.env._(
+            "Mango's statistics of %(period)s are compared with the call log in the "
+            "background. You are told when it has finished; this page then says what it "
+            "recovered.", period=self._mango_period(start, end)), "info")
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action
 
     def _compute_mango_webhook_url(self):
         for settings in self:
             settings.mango_webhook_url = settings.company_id._mango_webhook_url()
+            settings.mango_webhook_https = settings.mango_webhook_url.startswith("https://")
 
     def action_mango_test_connection(self):
         """Ask the PBX for its employees and say what came of it."""
@@ -80,3 +105,9 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
         }
+
+    def _mango_period(self, start, end):
+        """``start – end`` as the reader reads dates."""
+        tz = self.env.user.tz or "UTC"
+        start, end = (format_datetime(self.env, moment, tz=tz) for moment in (start, end))
+        return f"{start} – {end}"

@@ -1,8 +1,9 @@
+import json
 import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
 
 from ..mango.emulator import incoming_call, outgoing_call, stats_row
@@ -14,11 +15,19 @@ from .common import MangoCase
 class TestReconciliation(MangoCase):
     """Calls Mango knows and Odoo never heard of are recovered from Mango's statistics."""
 
+    def setUp(self):
+        super().setUp()
+        patcher = patch.object(mango_reconciliation, "POLL_SECONDS", 0.01)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
     def reconcile(self, hours=2):
+        """A reconciliation of the last ``hours`` run by the cron; answers what it recovered."""
         now = fields.Datetime.now()
-        with patch.object(mango_reconciliation, "POLL_SECONDS", 0.01):
-            return self.as_cron("mango.reconciliation", "_mango_reconcile", self.company,
-                                now - timedelta(hours=hours), now)
+        self.as_cron("mango.reconciliation", "_mango_claim", self.company,
+                     now - timedelta(hours=hours), now)
+        self.as_cron("mango.reconciliation", "_cron_reconcile")
+        return self.company.mango_reconciliation_recovered
 
     def test_what_never_arrived_is_recovered_exactly_once(self):
         t0 = int(time.time()) - 1800
@@ -72,3 +81,167 @@ class TestReconciliation(MangoCase):
         self.post_all(late)
         self.assertEqual(len(self.calls("K5")), 1)
         self.assertEqual(self.calls("K5").state, "answered")
+
+
+# the admin presses Reconcile: told at once, and the page shows the reconciliation running
+RECONCILE_BUTTON = """
+(async () => {
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let button;
+    for (let i = 0; i < 100 && !button?.offsetParent; i++) {
+        button = document.querySelector("button[name=action_mango_reconcile]");
+        await sleep(100);
+    }
+    if (!button?.offsetParent) { console.error("no Reconcile button in sight"); return; }
+    button.click();
+    for (let i = 0; i < 100; i++) {
+        const running = document.querySelector(".o_mango_reconciling");
+        const told = document.querySelector(".o_notification")?.textContent || "";
+        if (running?.offsetParent && told.includes(%(told)s)
+                && running.textContent.includes(%(running)s)) {
+            console.log("test successful");
+            return;
+        }
+        await sleep(100);
+    }
+    console.error("after Reconcile: " + document.querySelector(".o_notification_manager")?.textContent);
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestReconcileFromSettings(MangoCase):
+    """A Russian administrator reconciles a period from the settings: the page answers at
+    once, the cron does the work, and the page then tells what it recovered."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_russian()
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.admin.write({"lang": "ru_RU", "tz": "Europe/Moscow"})
+        cls.cron = cls.env.ref("mango_office.ir_cron_mango_reconcile")
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.object(mango_reconciliation, "POLL_SECONDS", 0.01)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def settings(self, **values):
+        """The settings page as the admin opens it."""
+        return self.env["res.config.settings"].with_user(self.admin).with_context(
+            lang="ru_RU", tz="Europe/Moscow").create(values)
+
+    def run_cron(self, **context):
+        """One call of the cron's method; answers the progress it committed."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
+            env["mango.reconciliation"].with_context(
+                ir_cron_progress_id=progress.id, cron_id=cron.id, **context)._cron_reconcile()
+            result = progress.done, progress.remaining
+        self.env.invalidate_all()
+        return result
+
+    def lost_calls(self, start, count):
+        for n in range(count):
+            call = incoming_call(f"S{start}-{n}", "7916123456%s" % n, extension="101",
+                                 start=start + 60 * n)
+            self.emulator.stats.append(stats_row(call))
+
+    def notifications_to(self, user):
+        return [json.loads(bus.message)["payload"]
+                for bus in self.env["bus.bus"].sudo().search([], order="id")
+                if json.loads(bus.channel)[1:] == ["res.partner", user.partner_id.id]
+                and json.loads(bus.message)["type"] == "simple_notification"]
+
+    def test_reconcile_answers_at_once_and_the_page_then_tells_what_it_recovered(self):
+        now = int(time.time())
+        self.lost_calls(now - 3 * 3600, 3)
+        date_from = fields.Datetime.now() - timedelta(hours=4)
+        date_to = fields.Datetime.now() - timedelta(hours=1)
+        action = self.settings(mango_reconcile_from=date_from,
+                               mango_reconcile_to=date_to).action_mango_reconcile()
+        self.assertEqual(action["params"]["title"], "Сверка запущена")
+        self.assertIn("в фоне", action["params"]["message"])
+        self.assertFalse(self.emulator.requests_to("stats/request"), "nothing asked of Mango yet")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
+        page = self.settings()
+        self.assertEqual((page.mango_reconciling_from, page.mango_reconciling_to),
+                         (date_from, date_to), "the page says one is running, for this period")
+        again = self.settings().action_mango_reconcile()
+        self.assertEqual(again["params"]["title"], "Сверка уже идёт")
+        self.cron.method_direct_trigger()  # as the cron worker runs it
+        self.assertEqual(len(self.calls()), 3)
+        page = self.settings()
+        self.assertFalse(page.mango_reconciling_to)
+        self.assertRecordValues(page, [{
+            "mango_reconciliation_start": date_from, "mango_reconciliation_end": date_to,
+            "mango_reconciliation_recovered": 3, "mango_reconciliation_failure": False}])
+        self.assertAlmostEqual(page.mango_reconciliation_date, fields.Datetime.now(),
+                               delta=timedelta(minutes=1))
+        self.assertEqual(self.notifications_to(self.admin)[-1]["message"],
+                         "Сверка завершена: из статистики Mango восстановлено звонков: 3.")
+        health = self.env["mango.call"].with_user(self.admin).mango_webhook_health()
+        self.assertEqual(health["reconciliation"]["recovered"], 3)
+        self.assertEqual(health["reconciliation"]["start"], fields.Datetime.to_string(date_from))
+        self.assertFalse(health["running"])
+
+    def test_browser_reconcile_button(self):
+        code = RECONCILE_BUTTON % {"told": json.dumps("Сверка запущена"),
+                                   "running": json.dumps("Идёт сверка в фоне")}
+        self.browser_js("/odoo/settings#crm", code, ready="odoo.isReady", login="admin",
+                        timeout=90)
+        self.assertTrue(self.company.mango_reconciling_to)
+        self.assertFalse(self.emulator.requests_to("stats/request"))
+
+    def test_a_long_period_goes_month_by_month_and_resumes(self):
+        now = fields.Datetime.now()
+        start = now - timedelta(days=45)
+        self.lost_calls(int(time.time()) - 40 * 86400, 1)
+        self.lost_calls(int(time.time()) - 5 * 86400, 2)
+        self.settings(mango_reconcile_from=start, mango_reconcile_to=now).action_mango_reconcile()
+        self.assertEqual(self.run_cron(cron_end_time=0), (0, 2),
+                         "past the cron's time, nothing is begun: the next run does it")
+        self.assertFalse(self.emulator.requests_to("stats/request"))
+        self.assertEqual(self.run_cron(), (1, 1), "the first month, and one window left")
+        page = self.settings()
+        self.assertEqual(page.mango_reconciling_done, start + mango_reconciliation.MAX_WINDOW)
+        self.assertEqual(page.mango_reconciling_recovered, 1)
+        health = self.env["mango.call"].with_user(self.admin).mango_webhook_health()
+        self.assertEqual(health["running"]["recovered"], 1)
+        self.assertEqual(self.run_cron(), (1, 0))
+        self.assertEqual(self.settings().mango_reconciliation_recovered, 3)
+        self.assertEqual(len(self.emulator.requests_to("stats/request")), 2)
+
+    def test_mango_refusal_is_on_the_page_in_russian(self):
+        self.emulator.fail("stats/request", code=3102)
+        self.settings().action_mango_reconcile()
+        self.run_cron()
+        page = self.settings()
+        self.assertFalse(page.mango_reconciling_to, "the page lets the admin try again")
+        self.assertEqual(page.mango_reconciliation_failure, "Mango ответил кодом 3102: "
+                         "Подпись не совпадает: проверьте ключ для создания подписи")
+        self.assertIn("3102", self.notifications_to(self.admin)[-1]["message"])
+        self.assertTrue(self.env["mango.call"].with_user(self.admin).mango_webhook_health()[
+            "warning"])
+
+    def test_the_hourly_run_waits_for_the_one_asked_for(self):
+        """Never two reconciliations of a company at once: the hourly one does not start
+        while the admin's is running, and starts after it from where the last ended."""
+        hour_ago = fields.Datetime.now() - timedelta(hours=1)
+        self.company.mango_reconciled_until = hour_ago
+        self.settings(mango_reconcile_from=hour_ago - timedelta(days=2),
+                      mango_reconcile_to=hour_ago - timedelta(days=1)).action_mango_reconcile()
+        self.assertFalse(self.as_cron("mango.reconciliation", "_mango_claim", self.company,
+                                      hour_ago, fields.Datetime.now()))
+        self.run_cron()
+        self.assertEqual(self.company.mango_reconciliation_end, hour_ago - timedelta(days=1))
+        self.assertEqual(self.company.mango_reconciled_until, hour_ago,
+                         "an older period does not move where the hourly run resumes")
+        self.run_cron()
+        self.assertEqual(self.company.mango_reconciliation_start, hour_ago)
+        self.assertGreater(self.company.mango_reconciled_until, hour_ago)
+        self.assertEqual(self.run_cron(), (0, 0), "then nothing until the next hour")

@@ -1,6 +1,37 @@
+import json
+import time
+
 from odoo.tests import tagged
 
+from ..mango.emulator import incoming_call
 from .common import MangoCase
+
+# the webhook address in the settings: all of it readable, a copy button, HTTPS warned of
+WEBHOOK_ADDRESS = """
+(async () => {
+    for (let i = 0; i < 100; i++) {
+        const field = document.querySelector(".o_mango_webhook_url");
+        const text = field?.querySelector("span");
+        if (text?.clientWidth) {
+            const warning = document.querySelector("#mango_office_webhook .alert-warning");
+            if (text.textContent.trim() !== %(url)s) {
+                console.error("address shown: " + text.textContent);
+            } else if (text.scrollWidth > text.clientWidth + 1) {
+                console.error("the address is cut off");
+            } else if (!field.querySelector(".o_clipboard_button")) {
+                console.error("no copy button");
+            } else if (!warning?.textContent.includes("HTTPS")) {
+                console.error("no HTTPS warning");
+            } else {
+                console.log("test successful");
+            }
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    console.error("no webhook address in sight");
+})();
+"""
 
 
 @tagged("post_install", "-at_install")
@@ -56,3 +87,44 @@ class TestSettings(MangoCase):
         self.assertEqual(action["params"]["title"], "Соединение с Mango Office не удалось")
         self.assertEqual(action["params"]["message"], "Mango ответил кодом 3102: "
                          "Подпись не совпадает: проверьте ключ для создания подписи")
+
+    def test_webhook_address_warns_unless_https(self):
+        self.assertFalse(self.settings().mango_webhook_https, "the test server is plain HTTP")
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://crm.example.ru")
+        settings = self.settings()
+        self.assertEqual(settings.mango_webhook_url, "https://crm.example.ru/mango")
+        self.assertTrue(settings.mango_webhook_https)
+
+    def test_browser_webhook_address_whole_with_copy_button(self):
+        # a long address, as behind a company's proxy
+        base = self.base_url() + "/" + "very-long-path-segment/" * 4
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", base.rstrip("/"))
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url.freeze", "1")
+        code = WEBHOOK_ADDRESS % {"url": json.dumps(base + "mango")}
+        self.browser_js("/odoo/settings#crm", code, ready="odoo.isReady", login="admin",
+                        timeout=90)
+
+    def test_keep_recordings_zero_means_forever(self):
+        self.assertIn("0: recordings are kept forever",
+                      self.env["res.company"]._fields["mango_recording_days"].help)
+        self.emulator.add_recording("OLD1")
+        self.post_all(incoming_call("OLD", "79161234567", extension="101",
+                                    start=int(time.time()) - 3 * 365 * 86400,
+                                    recording_id="OLD1"))
+        recording = self.calls("OLD").recording_ids
+        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.assertTrue(recording.attachment_id)
+        self.settings().write({"mango_recording_days": 0})
+        self.as_cron("mango.call.recording", "_cron_purge")
+        self.assertEqual(recording.fetch_state, "done")
+        self.assertTrue(recording.attachment_id.exists())
+
+    def test_help_speaks_the_admins_language(self):
+        """No API internals in what the admin reads on the settings page."""
+        view = self.env.ref("mango_office.res_config_settings_view_form")
+        fields_help = [field.help or "" for model in ("res.config.settings", "mango.extension")
+                       for name, field in self.env[model]._fields.items()
+                       if name.startswith("mango_") or model == "mango.extension"]
+        for text in [view.arch_db, *fields_help]:
+            for internal in ("general.user_id", "vpbx_api_key", "VPBX API", "stats/"):
+                self.assertNotIn(internal, text)

@@ -2,7 +2,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
+from odoo.tools import html2plaintext, mute_logger
 
 from ..mango.emulator import mango_user
 from .common import MangoCase
@@ -101,3 +101,29 @@ class TestUserImport(MangoCase):
         self.emulator.fail("config/users/request", code=3102)
         with self.assertRaisesRegex(UserError, "Signature mismatch"):
             self.wizard()
+
+    def test_apply_says_what_it_gave_changed_and_left_in_russian(self):
+        """The result step of the wizard, as the Russian admin reads it."""
+        self.speak_russian()
+        admin = self.env.ref("base.user_admin")
+        admin.lang = "ru_RU"
+        self.anna.mango_extension = False  # Анна gets 101
+        self.rep.mango_extension = "104"  # Rep One: no PBX employee, loses 104
+        self.boris.mango_extension = "103"  # Борис moves to 102
+        wizard = Form(self.env["mango.user.import"].with_user(admin).with_context(lang="ru_RU"))
+        with wizard.line_ids.edit(2) as line:
+            line.user_id = self.env["res.users"]  # nobody for Вера
+        wizard = wizard.save()
+        action = wizard.action_apply()
+        self.assertEqual((action["res_model"], action["res_id"], action["target"]),
+                         ("mango.user.import", wizard.id, "new"), "the result step")
+        self.assertEqual(wizard.state, "done")
+        text = html2plaintext(wizard.result)
+        for expected in ("Выданы внутренние номера", "Анна Смирнова: 101",
+                         "Изменены внутренние номера", "Борис Иванов: 103 → 102",
+                         "Сняты внутренние номера", "Rep One: 104",
+                         "Сотрудники АТС, оставшиеся без пользователя Odoo",
+                         "Вера Кузнецова (103)"):
+            self.assertIn(expected, text)
+        self.assertEqual(self.mapping(), [("101", "Анна Смирнова", "400001"),
+                                          ("102", "Борис Иванов", "400002")])

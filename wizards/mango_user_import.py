@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -12,6 +14,10 @@ class MangoUserImport(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
     line_ids = fields.One2many("mango.user.import.line", "wizard_id", string="PBX Employees")
+    state = fields.Selection([("map", "Choosing users"), ("done", "Applied")], default="map",
+                             required=True)
+    result = fields.Html(readonly=True,
+                         help="What the last apply gave, changed and left, in words.")
 
     @api.model
     def default_get(self, fields_list):
@@ -64,6 +70,7 @@ class MangoUserImport(models.TransientModel):
         wanted = {line.user_id: (line.extension, line.mango_user_id or False) for line in mapped}
         Extension = self.env["mango.extension"].sudo()
         existing = Extension.search([("company_id", "=", self.company_id.id)])
+        before = {ext.user_id: ext.extension for ext in existing}
         # what changes is removed first, so that two users can swap extensions in one apply
         unchanged = existing.filtered(
             lambda ext: wanted.get(ext.user_id) == (ext.extension, ext.mango_user_id or False))
@@ -73,4 +80,39 @@ class MangoUserImport(models.TransientModel):
              "mango_user_id": mango_user_id}
             for user, (extension, mango_user_id) in wanted.items()
             if user not in unchanged.user_id])
-        return {"type": "ir.actions.act_window_close"}
+        self.write({"state": "done", "result": self._mango_result(
+            wanted, before, unchanged.user_id, self.line_ids - mapped)})
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "view_mode": "form", "views": [(False, "form")], "target": "new",
+                "name": self.env._("PBX Users Imported")}
+
+    def _mango_result(self, wanted, before, unchanged, unmapped):
+        """What the apply did, in the admin's words: who got an extension, whose changed,
+        who lost theirs, who kept theirs, and the PBX employees left without a user."""
+        env = self.env
+        given = [env._("%(user)s: %(extension)s", user=user.name, extension=extension)
+                 for user, (extension, _ref) in wanted.items() if user not in before]
+        changed = [env._("%(user)s: %(old)s → %(new)s", user=user.name, old=before[user],
+                         new=extension) if before[user] != extension
+                   else env._("%(user)s: %(extension)s", user=user.name, extension=extension)
+                   for user, (extension, _ref) in wanted.items()
+                   if user in before and user not in unchanged]
+        removed = [env._("%(user)s: %(extension)s", user=user.name, extension=extension)
+                   for user, extension in before.items() if user not in wanted]
+        left = [env._("%(employee)s (%(extension)s)", employee=line.name,
+                      extension=line.extension) for line in unmapped]
+        sections = [
+            (env._("Extensions given"), given),
+            (env._("Extensions changed"), changed),
+            (env._("Extensions taken away (these users are not PBX employees)"), removed),
+            (env._("PBX employees left without an Odoo user"), left),
+        ]
+        html = Markup("").join(
+            Markup("<p class='mb-1'><strong>%s</strong></p><ul>%s</ul>") % (
+                title, Markup("").join(Markup("<li>%s</li>") % item for item in items))
+            for title, items in sections if items)
+        kept = len(unchanged)
+        if kept or not html:
+            html += Markup("<p>%s</p>") % env._(
+                "%(count)s users kept their extension unchanged.", count=kept)
+        return html

@@ -10,7 +10,7 @@ export class MangoCallButton extends Component {
     setup() {
         this.orm = useService("orm");
         this.notification = useService("notification");
-        this.title = _t("Call through Mango Office");
+        this.title = _t("Call through Mango Office: your phone rings first, then this number");
     }
 
     async onClick() {
