@@ -11,6 +11,8 @@ import dataclasses
 import json
 import random
 import secrets
+import signal
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -520,9 +522,11 @@ class DemoCall:
     POLL = 0.25  # seconds between two looks at what the emulator did
     GRACE = 1.0  # seconds the emulator takes to post what it does for a command
 
-    def __init__(self, emulator, webhook, plan, entry_id, team=None, scale=1.0, log=print):
+    def __init__(self, emulator, webhook, plan, entry_id, team=None, scale=1.0, log=print,
+                 closing=None):
         self.emulator, self.webhook, self.plan, self.entry_id = emulator, webhook, plan, entry_id
         self.team, self.scale, self.log = team or DemoTeam(), scale, log
+        self.closing = closing or threading.Event()  # the demo stops: the caller hangs up
         self.t0, self.started = int(time.time()), time.monotonic()
         self.legs = []  # call ids of the legs the call went through
         self.extensions = []  # the employees this call holds in the team
@@ -548,7 +552,7 @@ class DemoCall:
         dct = {"dct": {"number": plan.tracking, "type": 1}} if plan.tracking else {}
         ivr = self._open(f"{self.entry_id}:ivr", "ivr", caller,
                          {"number": plan.line, "line_number": plan.line}, **dct)
-        if self._wait(GREETING):  # Odoo routes a known caller meanwhile
+        if self._wait(GREETING) == "moved":  # Odoo routes a known caller meanwhile
             leg = self._switch(ivr)
         else:
             self._end(ivr, 1100)
@@ -613,10 +617,12 @@ class DemoCall:
 
     def _wait(self, seconds, leg=None):
         """Let ``seconds`` of the call pass, less when it moved to a leg the emulator
-        opened ("moved"), or ``leg`` ended ("ended") or has to be hung up ("hangup")."""
+        opened ("moved"), ``leg`` ended ("ended") or has to be hung up ("hangup"), or the
+        demo stops ("closing")."""
         deadline = time.monotonic() + seconds * self.scale
         while (left := deadline - time.monotonic()) > 0:
-            time.sleep(min(left, self.POLL))
+            if self.closing.wait(min(left, self.POLL)):
+                return "closing"
             if self._moved():
                 return "moved"
             if leg and self._ended(leg):
@@ -692,12 +698,21 @@ class DemoCall:
 
 
 def play_demo(emulator, webhook, plans, scale=1.0, log=print):
-    """Start each planned call at its time, each in a thread of its own, forever."""
-    team = DemoTeam()
-    for n, plan in enumerate(plans, 1):
-        time.sleep(plan.pause * scale if n > 1 else 0)
-        call = DemoCall(emulator, webhook, plan, f"demo-{int(time.time())}-{n}", team, scale, log)
-        threading.Thread(target=call.run, daemon=True).start()
+    """Start each planned call at its time, each in a thread of its own, until interrupted;
+    then the calls going on end as if their callers hung up, so that none stays open."""
+    team, closing, threads = DemoTeam(), threading.Event(), []
+    try:
+        for n, plan in enumerate(plans, 1):
+            time.sleep(plan.pause * scale if n > 1 else 0)
+            call = DemoCall(emulator, webhook, plan, f"demo-{int(time.time())}-{n}", team, scale,
+                            log, closing)
+            threads = [thread for thread in threads if thread.is_alive()]
+            threads.append(threading.Thread(target=call.run, daemon=True))
+            threads[-1].start()
+    finally:
+        closing.set()
+        for thread in threads:
+            thread.join(10)
 
 
 def wait_for(url, log=print):
@@ -721,6 +736,7 @@ def main():
                         help="seconds between the beginnings of two calls, on average")
     parser.add_argument("--seed", type=int, help="the same calls on every run")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # ends the calls, as Ctrl-C
     emulator = demo_emulator(args.key, args.salt, port=args.port).start()
     emulator.notify_url = args.odoo
     print(f"Mango emulator on {emulator.url}", flush=True)

@@ -1,5 +1,6 @@
 import json
 import random
+import re
 import statistics
 import threading
 import time
@@ -12,7 +13,7 @@ from odoo.tools import convert_file
 from ..mango import MangoClient, parse_notification
 from ..mango.emulator import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS, DEMO_TRACKING,
                               RING, TALK, CallPlan, DemoCall, DemoTeam, MangoEmulator,
-                              demo_emulator, demo_plans)
+                              demo_emulator, demo_plans, play_demo)
 from ..mango.numbers import e164
 
 KEY, SALT = "demo-key", "demo-salt"
@@ -224,6 +225,28 @@ class TestDemoCall(BaseCase):
                 if event["location"] == "abonent"]
         self.assertEqual(rung, ["102", "101"])
         self.assertFalse(+team.calls, "everyone free again")
+
+    def test_calls_going_on_end_when_the_demo_stops(self):
+        interrupted = []
+
+        def plans():
+            yield self.incoming(ring=5, talk=1000, extension="102")
+            yield self.incoming(ring=1000, talk=60, number="79035556677", extension="103")
+            wait_until(lambda: self.webhook.calls("Connected") and len(
+                [event for event in self.webhook.calls("Appeared")
+                 if event["location"] == "abonent"]) == 2)
+            interrupted.append(time.monotonic())
+            raise KeyboardInterrupt  # Ctrl-C
+
+        with self.assertRaises(KeyboardInterrupt):
+            play_demo(self.emulator, self.webhook.url, plans(), scale=SCALE,
+                      log=lambda line, **kw: self.log.append(line))
+        self.assertLess(time.monotonic() - interrupted[0], 3, "at once, not when planned")
+        self.assertEqual(sorted(re.search(r" (\d+) ext \d+: (missed|talked)", line).groups()
+                                for line in self.log),
+                         [("79035556677", "missed"), ("79161234567", "talked")])
+        self.assertEqual(len(self.emulator.stats), 2)
+        self.assertEqual(len(self.webhook.calls("Disconnected")), 4)
 
     def test_odoo_down_the_call_is_still_in_the_statistics(self):
         self.play(self.incoming(ring=5, talk=30), webhook="http://127.0.0.1:9/mango").join()
