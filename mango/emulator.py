@@ -8,6 +8,7 @@ notifications. ``python3 -m mango.emulator --help`` runs it for the demo.
 import argparse
 import collections
 import dataclasses
+import itertools
 import json
 import random
 import secrets
@@ -56,7 +57,7 @@ class MangoEmulator:
         self.lines = [{"line_id": 1, "number": "74951234567", "name": "Москва", "comment": ""},
                       {"line_id": 2, "number": "78001234567", "name": "8-800", "comment": ""}]
         self.requests = []
-        self.notified = collections.deque(maxlen=5000)  # (path, payload) posted to Odoo
+        self.notified = collections.deque(maxlen=2000)  # (path, payload) posted to Odoo
         self.notify_url = None
         self._faults, self._delays, self._files = {}, {}, {}
         self._lock = threading.Lock()
@@ -529,8 +530,8 @@ class DemoCall:
         self.closing = closing or threading.Event()  # the demo stops: the caller hangs up
         self.t0, self.started = int(time.time()), time.monotonic()
         self.legs = []  # call ids of the legs the call went through
-        self.extensions = []  # the employees this call holds in the team
         self.extension = plan.extension  # the employee of the call now
+        self.holding = False  # whether the call keeps that employee busy in the team
         self.undelivered = 0
 
     def now(self):
@@ -544,8 +545,8 @@ class DemoCall:
             self.log(f"{self.plan.direction} call {self.entry_id} {self.plan.number} ext "
                      f"{self.extension}: {outcome}{failed}", flush=True)
         finally:
-            for extension in self.extensions:
-                self.team.release(extension)
+            if self.holding:
+                self.team.release(self.extension)
 
     def _incoming(self):
         plan, caller = self.plan, {"number": self.plan.number}
@@ -635,8 +636,9 @@ class DemoCall:
     # -- what the call posts -----------------------------------------------------------------
 
     def _take(self, extension, choose=True):
-        self.extension = self.team.take(extension, choose)
-        self.extensions.append(self.extension)
+        if self.holding:
+            self.team.release(self.extension)
+        self.extension, self.holding = self.team.take(extension, choose), True
         return self.extension
 
     def _open(self, call_id, location, src, dst, **extra):
@@ -663,7 +665,7 @@ class DemoCall:
         new = self._moved()
         self.legs.append(new)
         self._end(leg, 1100)
-        extension = ((self._events(new)[-1].get("to") or {}).get("extension"))
+        extension = (self._events(new)[-1].get("to") or {}).get("extension")
         if extension:
             self._take(extension, choose=False)
         return new
@@ -717,13 +719,14 @@ def play_demo(emulator, webhook, plans, scale=1.0, log=print):
 
 def wait_for(url, log=print):
     """Until Odoo answers at ``url``: the demo's calls begin once someone can see them."""
-    while True:
+    for attempt in itertools.count():
         try:
             requests.get(url, timeout=5)
             return
         except requests.RequestException:
-            log(f"waiting for Odoo at {url}", flush=True)
-            time.sleep(5)
+            if not attempt:
+                log(f"waiting for Odoo at {url}", flush=True)
+            time.sleep(2)
 
 
 def main():

@@ -276,6 +276,7 @@ class TestDemoData(TransactionCase):
         for partner in self.company.partner_id | users.partner_id:
             self.assertEqual((partner.lang, partner.tz), ("ru_RU", "Europe/Moscow"),
                              partner.name)
+        self.assertEqual(self.env["res.partner"].create({"name": "Новый клиент"}).lang, "ru_RU")
         self.assertEqual(self.env["ir.model"].with_context(lang="ru_RU")._get("mango.call").name,
                          "Телефонный звонок", "the addon's Russian is loaded")
 
