@@ -1,22 +1,31 @@
 """The README's screenshots, taken from a demo database by headless Chromium (Playwright).
 
-    python3 scripts/screenshots.py --odoo http://127.0.0.1:PORT --out docs/screenshots
+    python3 scripts/screenshots.py --odoo http://127.0.0.1:PORT --db DB --out docs/screenshots
 
 The demo company's PBX is the emulator on 127.0.0.1:8079 (data/mango_office_demo.xml):
-this script starts it, plays the calls the pictures need, and logs in as admin.
+this script starts it, plays the calls the pictures need, and logs in as the head of sales
+(admin) and as Борис Иванов (boris, extension 102), whose card is shown ringing, talking
+and after the call, as the demo plays such a call. Fails, after taking the others, when a
+picture's element did not show.
 """
 import argparse
 import sys
+import threading
 import time
 import xmlrpc.client
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mango.emulator import MangoEmulator, incoming_call  # noqa: E402
+from mango.emulator import (DEMO_LINES, CallPlan, DemoCall, demo_emulator,  # noqa: E402
+                            incoming_call)
 
 KEY, SALT = "demo-vpbx-key", "demo-vpbx-salt"
+CUSTOMER = "380671234567"  # Олена Коваль, Борис's customer with an open opportunity
+# the call of the card's pictures: time to take each while it lasts
+CARD_CALL = CallPlan(0, "incoming", CUSTOMER, "102", DEMO_LINES[0], ring=15, talk=40)
 
 
 def main():
@@ -33,20 +42,20 @@ def main():
     def call(model, method, *params, **kw):
         return rpc.execute_kw(args.db, 2, "admin", model, method, list(params), kw)
 
-    emulator = MangoEmulator(KEY, SALT, port=8079).start()
-    emulator.notify_url = f"{args.odoo}/mango"
-    webhook = f"{args.odoo}/mango"
+    emulator = demo_emulator(KEY, SALT, port=8079).start()
+    webhook = emulator.notify_url = f"{args.odoo}/mango"
+    missing = []
     try:
-        # a recorded conversation with a known customer, and a missed call from a stranger
-        start = int(time.time()) - 600
-        emulator.add_recording("shot-rec-1")
-        emulator.play(webhook, incoming_call(f"shot-{start}", "79161234567", extension="101",
+        # earlier calls: a recorded conversation with the customer, a missed one from a stranger
+        start = int(time.time()) - 3600
+        emulator.add_recording(f"shot-{start}")
+        emulator.play(webhook, incoming_call(f"shot-{start}", CUSTOMER, extension="102",
                                              start=start, talk_seconds=187,
-                                             recording_id="shot-rec-1"))
-        emulator.play(webhook, incoming_call(f"shot-{start}-m", "79035550011",
-                                             extension="101", start=start + 300,
-                                             answered=False))
-        ivan = call("res.partner", "search", [("name", "=", "Иван Петров")], limit=1)[0]
+                                             recording_id=f"shot-{start}"))
+        emulator.play(webhook, incoming_call(f"shot-{start}-m", "79035550011", extension="102",
+                                             start=start + 900, answered=False))
+        customer = call("res.partner", "search", [("phone_sanitized", "=", "+" + CUSTOMER)],
+                        limit=1)[0]
         for _wait in range(30):  # the cron fetches the recording in the background
             if call("mango.call.recording", "search_count", [("fetch_state", "=", "done")]):
                 break
@@ -54,43 +63,57 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium,
                                                  args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{args.odoo}/web/login")
-            page.fill("input[name=login]", "admin")
-            page.fill("input[name=password]", "admin")
-            page.click("button[type=submit]")
-            page.wait_for_selector(".o_main_navbar")
 
-            def shot(name, url=None, selector=None, menus=()):
+            def login(user):
+                page = browser.new_page(viewport={"width": 1440, "height": 900},
+                                        locale="ru-RU", timezone_id="Europe/Moscow")
+                page.goto(f"{args.odoo}/web/login")
+                page.fill("input[name=login]", user)
+                page.fill("input[name=password]", user)
+                page.click("button[type=submit]")
+                page.wait_for_selector(".o_main_navbar")
+                return page
+
+            def shot(page, name, selector, url=None, timeout=20):
                 if url:
                     page.goto(args.odoo + url)
-                for menu in menus:
-                    page.get_by_role("button", name=menu).or_(
-                        page.get_by_role("menuitem", name=menu)).first.click()
-                if selector:
-                    page.wait_for_selector(selector, timeout=20000)
-                    page.locator(selector).first.evaluate(
-                        "element => element.scrollIntoView({block: 'start'})")
+                try:
+                    page.wait_for_selector(selector, timeout=timeout * 1000)
+                except PlaywrightTimeout:
+                    print(f"{name}: nothing matched {selector} in {timeout} s", flush=True)
+                    missing.append(name)
+                    return
+                page.locator(selector).first.evaluate(
+                    "element => element.scrollIntoView({block: 'nearest'})")
                 page.mouse.move(1, 1)
-                time.sleep(1.5)
+                time.sleep(1.5)  # animations
                 page.screenshot(path=str(out / f"{name}.png"))
                 print(f"{out / name}.png", flush=True)
 
-            shot("chatter", f"/odoo/contacts/{ivan}", ".o-mail-Message")
-            shot("calls", "/odoo/action-mango_office.mango_call_action", ".o_mango_health")
-            page.goto(args.odoo + "/odoo/crm")
-            page.wait_for_selector(".o_kanban_view")
+            admin = login("admin")
+            shot(admin, "chatter", ".o-mail-Message", f"/odoo/contacts/{customer}")
+            shot(admin, "calls", ".o_mango_health", "/odoo/action-mango_office.mango_call_action")
+            shot(admin, "settings", "#mango_office_connection",
+                 "/odoo/action-crm.crm_config_settings_action")
+            shot(admin, "import", ".modal .o_data_row",
+                 "/odoo/action-mango_office.mango_user_import_action")
+
+            rep = login("boris")
+            rep.goto(args.odoo + "/odoo/crm")
+            rep.wait_for_selector(".o_kanban_view")
             time.sleep(2)  # the bus is connected
-            ringing = incoming_call(f"shot-{start}-r", "380671234567", extension="101")[:3]
-            emulator.play(webhook, ringing)
-            shot("card", selector=".o_mango_call_card")
-            shot("settings", "/odoo/action-crm.crm_config_settings_action",
-                 "#mango_office_connection")
-            shot("import", "/odoo/crm", menus=("Configuration", "Import PBX Users"),
-                 selector=".modal .o_data_row")
+            card_call = DemoCall(emulator, webhook, CARD_CALL, f"shot-{int(time.time())}-card")
+            playing = threading.Thread(target=card_call.run)
+            playing.start()
+            for status, timeout in (("ringing", CARD_CALL.ring), ("talking", CARD_CALL.ring),
+                                    ("closed", CARD_CALL.talk + 5)):
+                shot(rep, f"card_{status}", f".o_mango_call_card_{status}", timeout=timeout)
+            playing.join()
             browser.close()
     finally:
         emulator.stop()
+    if missing:
+        sys.exit(f"not taken: {', '.join(missing)}")
 
 
 if __name__ == "__main__":
