@@ -14,7 +14,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         call = self.env["mango.call"].browse(self.env.context.get("mango_call_id"))
         if call and len(leads) == 1 and call.has_access("read"):
-            call.write({"lead_id": leads.id, "partner_id": call.partner_id.id or leads.partner_id.id})
+            call._mango_link_lead(leads)
         return leads
 
     def _compute_mango_call_count(self):
