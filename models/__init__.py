@@ -4,3 +4,4 @@ from . import (mango_call_chatter, mango_call_routing, mango_call_tracking, mang
 from . import (crm_lead, mail_activity, mango_event, mango_extension, mango_forwarding,
                mango_reconciliation)
 from . import mango_pbx_listed, mango_pbx_group, mango_pbx_line
+from . import mango_call_autolead

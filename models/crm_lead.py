@@ -17,6 +17,10 @@ class CrmLead(models.Model):
             call._mango_link_lead(leads)
         return leads
 
+    def _mango_relink_calls(self):
+        if not self.env.context.get("mango_autolead"):  # that call links them itself
+            super()._mango_relink_calls()
+
     def _compute_mango_call_count(self):
         counts = dict(self.env["mango.call"]._read_group(
             [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]))

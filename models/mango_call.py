@@ -411,6 +411,7 @@ class MangoCall(models.Model):
         self._mango_refresh()
         self._mango_identify()
         self._mango_track(summary.dct_number, summary.dct_type)
+        self._mango_autolead()
         self._mango_post_notes()
         self._mango_notify_lists()
         self._mango_schedule_callback()

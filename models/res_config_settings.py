@@ -80,3 +80,5 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
         }
+
+    mango_autolead = fields.Selection(related="company_id.mango_autolead", readonly=False)
