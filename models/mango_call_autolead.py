@@ -14,7 +14,8 @@ class MangoCallAutolead(models.Model):
     Once per call, and once per number: decisions for one number are serialised on its
     row of ``mango.autolead.number``. A transaction that had to wait for another one, or
     whose snapshot is older than another one's decision, fails to serialise and is tried
-    again on a snapshot that sees the lead the other one created; it links its call to it.
+    again on a snapshot that sees the lead the other one created; it links its call to it
+    (so does a call of the number that does not create leads, ended meanwhile).
     """
     _inherit = "mango.call"
 
@@ -25,14 +26,16 @@ class MangoCallAutolead(models.Model):
     def _mango_autolead(self):
         """Create the lead or opportunity of an unknown caller, if the company wants it."""
         self.ensure_one()
-        if self.direction != "incoming" or not self.external_e164 or self.partner_id \
-                or self.lead_id or self.lead_created \
-                or self.state not in OUTCOMES.get(self.company_id.mango_autolead, ()):
+        outcomes = OUTCOMES.get(self.company_id.mango_autolead)
+        if not outcomes or self.direction != "incoming" or not self.external_e164 \
+                or self.partner_id or self.lead_id or self.lead_created:
             return
         self.env["mango.autolead.number"]._mango_lock(self.company_id, self.external_e164)
         partner, lead, *_ = self._mango_match(self.company_id, self.external_e164)
-        if partner or lead:  # found by a transaction that committed meanwhile
+        if partner or lead:  # found since the call rang: by a transaction committed meanwhile
             self.write({"partner_id": partner.id, "lead_id": lead.id})
+            return
+        if self.state not in outcomes:
             return
         user = self.user_id if self.state == "answered" else self.env["res.users"]
         kind = self._mango_lead_type(user)
@@ -42,8 +45,8 @@ class MangoCallAutolead(models.Model):
         lead = self.env["crm.lead"].with_context(
             mango_autolead=True, mail_create_nolog=True, mail_create_nosubscribe=True,
             mail_auto_subscribe_no_notify=True).create(vals)
-        self.lead_created = True
-        self._mango_link_calls(lead)
+        self.write({"lead_id": lead.id, "lead_created": True})
+        self._mango_link_earlier_calls(lead)
 
     def _mango_line_team(self, kind):
         """The sales team of the call's line, else the company's first one for ``kind``."""
@@ -55,17 +58,18 @@ class MangoCallAutolead(models.Model):
             ("company_id", "in", [self.company_id.id, False]),
             ("use_leads" if kind == "lead" else "use_opportunities", "=", True)], limit=1)
 
-    def _mango_link_calls(self, lead):
-        """This call and the earlier unlinked calls of its number follow the new lead.
+    def _mango_link_earlier_calls(self, lead):
+        """The earlier ended calls of the number, unlinked, follow the new lead.
 
-        Calls that other transactions are applying now are left to them (they find the
-        lead when they decide): waiting for them could deadlock with one that waits for
-        this number.
+        Calls still going on decide when they end; those that other transactions are
+        applying now are left to them: waiting for them could deadlock with one that
+        waits for this number.
         """
         self.env.cr.execute(SQL(
             """SELECT id FROM mango_call
-                WHERE company_id = %s AND external_e164 = %s AND lead_id IS NULL
-                  FOR UPDATE SKIP LOCKED""", self.company_id.id, self.external_e164),
+                WHERE company_id = %s AND external_e164 = %s AND lead_id IS NULL AND id != %s
+                  AND summary_received
+                  FOR UPDATE SKIP LOCKED""", self.company_id.id, self.external_e164, self.id),
             log_exceptions=False)  # a call changed meanwhile fails to serialise: tried again
         self.browse(row[0] for row in self.env.cr.fetchall()).write({"lead_id": lead.id})
 

@@ -110,6 +110,14 @@ class TestAutolead(RussianRepCase):
         self.assertEqual(self.calls("A4").lead_id, lead, "the earlier call follows it")
         self.assertEqual(lead.with_user(self.anna).mango_call_count, 2)
 
+    def test_a_call_going_on_follows_the_lead_its_number_got(self):
+        answered = incoming_call("A15", UNKNOWN, extension="102")
+        self.post_all(answered[:3])  # ringing at 102
+        missed = self.call("A16", answered=False)
+        self.assertFalse(self.calls("A15").lead_id, "not while it is going on")
+        self.post_all(answered[3:])
+        self.assertEqual(self.calls("A15").lead_id, missed.lead_id)
+
     def test_both(self):
         self.company.mango_autolead = "both"
         self.call("A6")
@@ -230,16 +238,16 @@ class TestAutoleadConcurrency(TransactionCase):
                                             parse_notification(path, raw))
 
     def assert_one_lead(self, calls):
-        leads = self.commit_sql("SELECT id, type FROM crm_lead WHERE phone_sanitized = %s",
+        self.assertEqual(self.commit_sql(
+            "SELECT path, error FROM mango_event WHERE entry_id LIKE %s AND state != 'processed'",
+            self.ENTRY + "%"), [])
+        leads = self.commit_sql("SELECT id FROM crm_lead WHERE phone_sanitized = %s",
                                 f"+{UNKNOWN}")
         self.assertEqual(len(leads), 1, leads)
         self.assertEqual(self.commit_sql(
             """SELECT entry_id, lead_id, summary_received FROM mango_call
                 WHERE entry_id LIKE %s ORDER BY entry_id""", self.ENTRY + "%"),
             [(self.ENTRY + suffix, leads[0][0], True) for suffix in calls])
-        self.assertEqual(self.commit_sql(
-            "SELECT count(*) FROM mango_event WHERE entry_id LIKE %s AND state != 'processed'",
-            self.ENTRY + "%"), [(0,)])
 
     def test_copies_of_one_summary_at_once(self):
         *events, summary = self.missed_call("-1")
@@ -253,6 +261,9 @@ class TestAutoleadConcurrency(TransactionCase):
         self.receive_concurrently([first[-1], second[-1]])
         self.assert_one_lead(["-1", "-2"])
 
-    def test_two_whole_calls_of_one_number_at_once(self):
-        self.receive_concurrently(self.missed_call("-1") + self.missed_call("-2"))
+    def test_two_summaries_before_their_calls_at_once(self):
+        """Each summary creates its call; the legs come afterwards."""
+        first, second = self.missed_call("-1"), self.missed_call("-2")
+        self.receive_concurrently([first[-1], second[-1]])
+        self.receive_in_order(first[:-1] + second[:-1])
         self.assert_one_lead(["-1", "-2"])
