@@ -21,6 +21,7 @@
         "wizards/mango_user_import_views.xml",
         "views/res_config_settings_views.xml",
         "views/mango_office_menus.xml",
+        "views/mango_pbx_line_views.xml",
     ],
     "demo": ["data/mango_office_demo.xml"],
     "assets": {

@@ -6,3 +6,4 @@ from . import (crm_lead, mail_activity, mango_event, mango_extension, mango_forw
                mango_reconciliation)
 from . import mango_pbx_listed, mango_pbx_group, mango_pbx_line
 from . import mail_message
+from . import mango_call_autolead

@@ -14,8 +14,12 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         call = self.env["mango.call"].browse(self.env.context.get("mango_call_id"))
         if call and len(leads) == 1 and call.has_access("read"):
-            call.write({"lead_id": leads.id, "partner_id": call.partner_id.id or leads.partner_id.id})
+            call._mango_link_lead(leads)
         return leads
+
+    def _mango_relink_calls(self):
+        if not self.env.context.get("mango_autolead"):  # that call links them itself
+            super()._mango_relink_calls()
 
     def _compute_mango_call_count(self):
         counts = dict(self.env["mango.call"]._read_group(

@@ -2,7 +2,7 @@ import logging
 from datetime import datetime, timezone
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..mango import events
@@ -229,22 +229,27 @@ class MangoCall(models.Model):
             call.write(vals)
 
     def action_create_lead(self):
-        """A new lead prefilled from the call: saving it links the call to it."""
+        """Create from the call: the caller's open lead or opportunity when there is one,
+        else a new one prefilled from the call, saved by the user: a lead where the user
+        has Leads (``crm.group_use_lead``), else an opportunity in the salesperson's team's
+        pipeline. Saving it links the call to it."""
         self.ensure_one()
-        number = self.external_e164 or self._external_number() or ""
-        defaults = {
-            "default_name": self.partner_id.name or self.env._(
-                "Call from %(number)s", number=display(number)),
-            "default_partner_id": self.partner_id.id,
-            "default_phone": display(number),
-            "default_user_id": (self.user_id or self.env.user).id,
-            "default_type": "lead",
-            "default_medium_id": self.env.ref("utm.utm_medium_phone").id,
-            "mango_call_id": self.id,
-            **{f"default_{name}": value for name, value in self._mango_utm_values().items()},
-        }
+        lead = self._mango_open_lead()
+        if lead:
+            if not lead.with_env(self.env).has_access("read"):
+                raise UserError(self.env._(
+                    "%(number)s already has an open lead or opportunity, with %(salesperson)s: "
+                    "ask them or a sales manager.", number=self.number_display,
+                    salesperson=lead.user_id.name or lead.team_id.name or "?"))
+            if not self.lead_id and self.has_access("write"):
+                self._mango_link_lead(lead)
+            return {"type": "ir.actions.act_window", "res_model": "crm.lead", "res_id": lead.id,
+                    "view_mode": "form", "views": [(False, "form")], "target": "current"}
+        defaults = {f"default_{name}": value for name, value in self._mango_lead_values(
+            self.user_id or self.env.user, self._mango_lead_type(self.env.user)).items()}
         return {"type": "ir.actions.act_window", "res_model": "crm.lead", "view_mode": "form",
-                "views": [(False, "form")], "target": "current", "context": defaults}
+                "views": [(False, "form")], "target": "current",
+                "context": {**defaults, "mango_call_id": self.id}}
 
     def action_call_back(self):
         """Перезвонить: Mango rings the user's phone, then the customer's."""
@@ -266,6 +271,55 @@ class MangoCall(models.Model):
         self.ensure_one()
         partner = self.partner_id
         return self.lead_id.user_id or partner.user_id or partner.commercial_partner_id.user_id
+
+    # -- leads made from the call ------------------------------------------------------
+
+    def _mango_open_lead(self):
+        """The call's lead if it is still open, else the caller's open lead or opportunity
+        as ``_mango_match`` finds it (sudo; empty when there is none)."""
+        self.ensure_one()
+        lead = self.sudo().lead_id
+        if lead.active and lead.won_status == "pending":
+            return lead
+        if not self.external_e164:
+            return lead.browse()
+        for model in ("res.partner", "crm.lead"):
+            self.env[model].flush_model()  # the match reads them in SQL
+        return self.sudo()._mango_match(self.company_id, self.external_e164)[1]
+
+    @api.model
+    def _mango_lead_type(self, user):
+        """The type of a new lead: a lead where Leads are on (``crm.group_use_lead``) for
+        ``user``, or for employees when there is no user; else an opportunity."""
+        if user:
+            leads = user.sudo().has_group("crm.group_use_lead")
+        else:
+            leads = self.env.ref("crm.group_use_lead") in self.env.ref(
+                "base.group_user").sudo().all_implied_ids
+        return "lead" if leads else "opportunity"
+
+    def _mango_lead_values(self, user, kind):
+        """A new lead or opportunity of this call: its name (in the company's language:
+        everyone reads it), contact, phone as people write it, salesperson, medium Phone and
+        the UTM of call tracking. CRM then puts it in the salesperson's team and its first
+        stage."""
+        self.ensure_one()
+        number = display(self.external_e164 or "") or self._external_number() or ""
+        lang = self.company_id.partner_id.lang or "en_US"
+        return {
+            "name": self.partner_id.name or self.with_context(lang=lang).env._(
+                "Call from %(number)s", number=number),
+            "type": kind,
+            "partner_id": self.partner_id.id,
+            "phone": number,
+            "user_id": user.id,
+            "medium_id": self.env.ref("utm.utm_medium_phone").id,
+            **self._mango_utm_values(),
+        }
+
+    def _mango_link_lead(self, lead):
+        """Link the call to this lead, and to its contact when the call has none."""
+        self.write({"lead_id": lead.id, "partner_id": self.partner_id.id or lead.partner_id.id})
 
     # -- applying notifications --------------------------------------------------------
 
@@ -357,6 +411,7 @@ class MangoCall(models.Model):
         self._mango_refresh()
         self._mango_identify()
         self._mango_track(summary.dct_number, summary.dct_type)
+        self._mango_autolead()
         self._mango_post_notes()
         self._mango_notify_lists()
         self._mango_schedule_callback()

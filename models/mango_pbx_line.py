@@ -2,6 +2,9 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..mango import MangoError
 
 from ..mango import MangoError
 from ..mango.numbers import as_written
@@ -24,6 +27,10 @@ class MangoPbxLine(models.Model):
     _order = "id"  # as Mango lists them
 
     number = fields.Char(required=True)
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", domain="[('company_id', 'in', [company_id, False])]",
+        help="Where a lead or opportunity an unknown caller's call on this line created by "
+             "itself goes when no employee answered.")
 
     _mango_id_unique = models.Constraint("UNIQUE(company_id, mango_id)",
                                          "A PBX line is listed once per company.")
@@ -34,6 +41,17 @@ class MangoPbxLine(models.Model):
             number = as_written(line.number, line.company_id._mango_profile().country)
             named = line.name and line.name != line.number
             line.display_name = f"{line.name} · {number}" if named else number
+
+    @api.model
+    def action_mango_sync(self):
+        """Read the company's lines from Mango again (their sales teams are kept)."""
+        company = self.env.company
+        try:
+            self._mango_sync(company, company._mango_client().incoming_lines())
+        except MangoError as error:
+            raise UserError(self.env._("Mango's lines could not be read: %(reason)s",
+                                       reason=company._mango_error_message(error))) from None
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
     def _mango_values(self, row):

@@ -157,3 +157,11 @@ class ResCompany(models.Model):
 
     def _mango_describe_code(self, code):
         return self.env._(describe(code))  # pylint: disable=gettext-variable
+
+    mango_autolead = fields.Selection(
+        [("off", "Off"), ("answered", "Answered calls"), ("missed", "Missed calls"),
+         ("both", "Answered and missed calls")],
+        string="Leads from Unknown Numbers", default="off", required=True,
+        help="A call from a number with no contact and no open lead or opportunity creates "
+             "one by itself: a lead where Leads are on, else an opportunity in the pipeline; "
+             "for the employee who answered, else for the sales team of the line.")

@@ -15,6 +15,7 @@ class ResConfigSettings(models.TransientModel):
     mango_api_salt = fields.Char(related="company_id.mango_api_salt", readonly=False,
                                  groups="base.group_system")
     mango_routing = fields.Boolean(related="company_id.mango_routing", readonly=False)
+    mango_autolead = fields.Selection(related="company_id.mango_autolead", readonly=False)
     mango_forwarding = fields.Boolean(related="company_id.mango_forwarding", readonly=False)
     mango_forwarding_date = fields.Datetime(related="company_id.mango_forwarding_date")
     mango_forwarding_error = fields.Char(related="company_id.mango_forwarding_error")

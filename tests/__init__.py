@@ -3,3 +3,4 @@ from . import (test_access, test_chatter, test_concurrency, test_demo, test_fuzz
                test_settings, test_user_import, test_web, test_webhook)
 from . import test_views
 from . import test_phone_button, test_quiet_retries
+from . import test_autolead

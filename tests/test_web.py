@@ -1,11 +1,13 @@
 import json
 
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..mango.emulator import incoming_call
 from ..mango.signing import form_body
 from .common import KEY, SALT, MangoCase
+from .test_autolead import RussianRepCase
 
 WAIT_FOR_CARD = """
 (async () => {
@@ -271,3 +273,71 @@ class TestGroupCall(MangoCase):
         from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
             self.env["mango.group.call"].with_user(self.rep).create({"number": "+79161234567"})
+
+
+@tagged("post_install", "-at_install")
+class TestCreateFromCall(RussianRepCase):
+    """Create from the call, as the Russian rep whose call it is."""
+
+    def unknown_call(self, entry="L1"):
+        self.post_all(incoming_call(entry, "79035556677", extension="103"))
+        return self.calls(entry).with_user(self.anna)
+
+    def create(self, call):
+        """What the rep gets from the button, and saves."""
+        action = call.action_create_lead()
+        self.assertEqual((action["type"], action["res_model"]), ("ir.actions.act_window",
+                                                                 "crm.lead"))
+        self.assertNotIn("res_id", action)
+        with Form(self.env["crm.lead"].with_user(self.anna).with_context(
+                action["context"])) as form:
+            pass
+        return form.record
+
+    def test_an_opportunity_in_the_reps_pipeline_where_leads_are_off(self):
+        call = self.unknown_call()
+        lead = self.create(call)
+        self.assertRecordValues(lead, [{
+            "type": "opportunity", "name": "Звонок с +7 903 555-66-77",
+            "phone": "+7 903 555-66-77", "user_id": self.anna.id, "team_id": self.team.id,
+            "stage_id": self.first_stage.id,
+            "medium_id": self.env.ref("utm.utm_medium_phone").id}])
+        self.assertEqual(call.lead_id, lead, "saving it linked the call")
+        self.assertTrue(self.in_action(lead, "crm.crm_lead_action_pipeline", self.anna))
+
+    def test_a_lead_where_leads_are_on(self):
+        self.env.ref("base.group_user").implied_ids = [
+            Command.link(self.env.ref("crm.group_use_lead").id)]
+        self.team.use_leads = True
+        lead = self.create(self.unknown_call())
+        self.assertRecordValues(lead, [{"type": "lead", "team_id": self.team.id}])
+        self.assertTrue(self.in_action(lead, "crm.crm_lead_all_leads", self.anna))
+
+    def test_an_open_opportunity_is_opened_not_made_again(self):
+        opportunity = self.env["crm.lead"].create({
+            "name": "Поставка", "phone": "+7 903 555-66-77", "type": "opportunity",
+            "user_id": self.anna.id})
+        call = self.unknown_call()
+        self.assertEqual(call.lead_id, opportunity)
+        action = call.action_create_lead()
+        self.assertEqual((action["res_model"], action["res_id"]), ("crm.lead", opportunity.id))
+        opportunity.action_set_lost()
+        self.assertNotIn("res_id", call.action_create_lead(), "a lost one is not open")
+
+    def test_an_opportunity_the_call_missed_is_opened_and_linked(self):
+        call = self.unknown_call()
+        # made while the call was being applied: the calls of its number were not relinked
+        opportunity = self.env["crm.lead"].with_context(mango_autolead=True).create({
+            "name": "Поставка", "phone": "+7 903 555-66-77", "type": "opportunity",
+            "user_id": self.anna.id})
+        self.assertFalse(call.lead_id)
+        self.assertEqual(call.action_create_lead()["res_id"], opportunity.id)
+        self.assertEqual(call.lead_id, opportunity, "and linked to the call")
+
+    def test_a_colleagues_opportunity_is_named_not_duplicated(self):
+        colleague = self.new_rep("boris", "104", "Борис Иванов")
+        self.env["crm.lead"].create({"name": "Поставка", "phone": "+7 903 555-66-77",
+                                     "type": "opportunity", "user_id": colleague.id})
+        call = self.unknown_call()
+        with self.assertRaisesRegex(UserError, "Борис Иванов"):
+            call.action_create_lead()
