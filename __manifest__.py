@@ -25,6 +25,7 @@
     "demo": ["data/mango_office_demo.xml"],
     "assets": {
         "web.assets_backend": ["mango_office/static/src/**/*"],
+        "web.assets_tests": ["mango_office/static/tests/tours/**/*"],
     },
     "installable": True,
     "application": False,
