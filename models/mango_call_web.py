@@ -156,9 +156,9 @@ class MangoCallWeb(models.AbstractModel):
 
     def _mango_card_history(self, user):
         """The last calls of the number that ``user`` may read, and how many there are."""
-        if not self.external_e164:
-            return {"history": [], "history_count": 0}
         Call = self.env["mango.call"].with_user(user)
+        if not (self.external_e164 and Call.has_access("read")):
+            return {"history": [], "history_count": 0}
         domain = [("company_id", "=", self.company_id.id),
                   ("external_e164", "=", self.external_e164), ("id", "!=", self.id)]
         earlier = Call.search_fetch(domain, ["start_date", "direction", "state", "talk_time"],
@@ -195,9 +195,10 @@ class MangoCallWeb(models.AbstractModel):
             and leg.connected_date < theirs.appeared_date <= (leg.disconnected_date
                                                               or datetime.max)
             for leg in mine for theirs in legs)]
-        if transferred_to:
-            outcome = self.env._("Transferred to %(name)s", name=", ".join(transferred_to))
-        elif self.summary_received:
+        if transferred_to:  # the user's leg ended as the transfer's, nothing more to say
+            return {"outcome": self.env._("Transferred to %(name)s",
+                                          name=", ".join(transferred_to)), "reason": ""}
+        if self.summary_received:
             outcome = dict(self._fields["state"]._description_selection(self.env))[self.state]
         else:
             outcome = self.env._("Ended")

@@ -398,8 +398,8 @@ class TestCallCard(CardCase):
                          "Вера's phone rang, then she answered")
         self.assertEqual(vera[0]["caller"], "Иван Петров")
         card = self.cards(self.boris)[-1]
-        self.assertEqual((card["status"], card["talked"], card["outcome"]),
-                         ("closed", True, "Переведён: Вера Кузнецова"))
+        self.assertEqual((card["status"], card["talked"], card["outcome"], card["reason"]),
+                         ("closed", True, "Переведён: Вера Кузнецова", ""))
 
     def test_hang_up(self):
         self.follow_commands()
