@@ -96,7 +96,8 @@ class MangoCallWeb(models.AbstractModel):
         Only ids, texts, numbers and booleans: it travels as JSON.
         """
         self.ensure_one()
-        call = self.with_context(lang=user.lang or None, tz=user.tz or None)
+        call = self.with_context(lang=user.lang or None,
+                                 tz=user.tz or self.company_id.partner_id.tz or None)
         _ = call.env._
         mine = by_user[user]
         others = sum((legs for other, legs in by_user.items() if other != user),

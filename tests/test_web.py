@@ -316,6 +316,10 @@ class TestCallCard(CardCase):
             {"date": "21.11.2026, 17:30", "direction": "Входящий", "outcome": "Пропущен"},
             {"date": "20.11.2026, 12:05", "direction": "Входящий", "outcome": "Отвечен, 1:05"}])
         self.assertEqual(card["history_count"], 2)
+        action = self.as_rep(self.boris, self.calls("K1")).action_number_calls()
+        self.assertEqual(self.env["mango.call"].with_user(self.boris).search(action["domain"]),
+                         self.calls("K1") | self.calls("H1") | self.calls("H2"),
+                         "the link opens all calls of the number")
 
     def test_each_rep_reads_the_card_in_their_language(self):
         """One call rings at three phones: each card in its reader's language and time zone,
