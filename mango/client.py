@@ -229,7 +229,17 @@ class MangoClient:
         self.request("commands/route", payload)
         return payload["command_id"]
 
+    def transfer(self, call_id, to_number, initiator, method="blind", command_id=None):
+        """Transfer the connected leg ``call_id`` to ``to_number`` on behalf of ``initiator``,
+        the employee's extension on the leg (reference §3.4): blind, the employee leaves the
+        call while the new leg rings; "hold" for a consultative transfer."""
+        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id,
+                   "method": method, "to_number": str(to_number), "initiator": str(initiator)}
+        self.request("commands/transfer", payload)
+        return payload["command_id"]
+
     def hangup(self, call_id, command_id=None):
+        """End the leg ``call_id`` (reference §3.5)."""
         payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id}
         self.request("commands/call/hangup", payload)
         return payload["command_id"]

@@ -36,8 +36,10 @@ def silent_mp3(seconds=2):
 FAKE_MP3 = silent_mp3()
 RATE_LIMIT_BODY = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0,
                    "status": 429}
-COMMANDS = ("commands/callback", "commands/callback_group", "commands/route", "commands/call/hangup", "commands/transfer",
-            "commands/sms", "commands/recording/start")
+COMMANDS = ("commands/callback", "commands/callback_group", "commands/route",
+            "commands/call/hangup", "commands/transfer", "commands/sms", "commands/recording/start")
+HUNG_UP = 1181  # "Call ended by a command of the external system"
+TRANSFERRED = 1120  # the employee's side of a blind transfer ends as the callee's hang-up
 
 
 def mango_user(name, extension, email="", user_id=None):
@@ -69,6 +71,15 @@ class MangoEmulator:
         self.requests = []
         self.notified = collections.deque(maxlen=2000)  # (path, payload) posted to Odoo
         self.notify_url = None
+        self.notify_cookies = None  # sent with every notification (a test server's key)
+        self.hold_follow_ups = False  # post what follows commands only on settle()
+        self.legs = {}  # call_id -> the newest events/call of each leg Mango knows of
+        self.follow_pause = 0.2  # seconds between the notifications that follow a command
+        self.transfer_ring_seconds = 0.2  # how long a transferred call rings before an answer
+        self._answering = threading.local()  # what follows the answer of this thread's request
+        self._following = 0  # commands answered whose notifications are not all posted yet
+        self._followed = threading.Condition()
+        self._held = []
         self._faults, self._delays, self._files = {}, {}, {}
         self._lock = threading.Lock()
         self._server = _Server((host, port), _handler(self))
@@ -125,6 +136,9 @@ class MangoEmulator:
             self.notified.clear()
 
     def reset(self):
+        self.settle()
+        self.legs.clear()
+        self.notify_url, self.notify_cookies, self.hold_follow_ups = None, None, False
         self.visitors.clear()
         self.stats.clear()
         self.forwarding.clear()
@@ -134,11 +148,31 @@ class MangoEmulator:
 
     # -- notifications to Odoo -----------------------------------------------------------
 
+    def know(self, notifications):
+        """Remember the legs of these notifications, as Mango knows the calls it posts about
+        (tests that post notifications themselves tell the emulator here)."""
+        with self._lock:
+            for path, payload in notifications:
+                if path == "events/call":
+                    known = self.legs.get(payload["call_id"])
+                    if not known or int(known["seq"]) <= int(payload["seq"]):
+                        self.legs[payload["call_id"]] = payload
+
+    def settle(self, timeout=30):
+        """Wait until what follows the commands received so far has been posted (posting
+        here what was held)."""
+        while self._held:
+            self._post_follow_ups(self.notify_url, self._held.pop(0))
+        with self._followed:
+            self._followed.wait_for(lambda: not self._following, timeout)
+
     def notify(self, webhook_base, path, payload):
         with self._lock:
             self.notified.append((path, payload))
+        self.know([(path, payload)])
         url = webhook_base.rstrip("/") + "/" + path
-        return requests.post(url, data=form_body(self.key, self.salt, payload), timeout=30)
+        return requests.post(url, data=form_body(self.key, self.salt, payload), timeout=30,
+                             cookies=self.notify_cookies)
 
     def keep_in_stats(self, notifications):
         """Mango's statistics have the call of these notifications once it ended."""
@@ -213,7 +247,7 @@ class MangoEmulator:
             return _json(200, {"result": 1000, "data": self.visitors.get(payload.get("number"),
                                                                          {})})
         if path in COMMANDS:
-            self._post_result(path, payload)
+            self._follow(path, payload)
             return _json(200, {"result": 1000, "command_id": payload.get("command_id", "")})
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
@@ -285,13 +319,107 @@ class MangoEmulator:
             return 404, {"Content-Type": "text/plain"}, b"expired"
         return 200, {"Content-Type": "audio/mpeg"}, data
 
-    def _post_result(self, path, payload):
+    # -- what Mango posts after a command: its result, then the legs it made or ended ------
+
+    def _follow(self, path, payload):
+        """Queue what follows this command, as ``(path, payload, seconds before)``; it is
+        posted once the command is answered (``answered``)."""
         if not self.notify_url or not payload.get("command_id"):
             return
-        result = ("result/" + path.removeprefix("commands/"),
-                  {"command_id": payload["command_id"], "result": 1000})
-        threading.Thread(target=self.play, args=(self.notify_url, [result], 0.2),
-                         daemon=True).start()
+        result = {"command_id": payload["command_id"], "result": 1000}
+        notifications = [("result/" + path.removeprefix("commands/"), result)]
+        leg = self.legs.get(payload.get("call_id"))
+        follow = {"commands/route": self._routed, "commands/transfer": self._transferred,
+                  "commands/call/hangup": self._hung_up}.get(path)
+        if leg and follow:
+            notifications += follow(leg, payload)
+            self.know(notifications)
+        self._answering.notifications = [
+            (path, payload, self.transfer_ring_seconds if payload.get("call_state") == "Connected"
+             else self.follow_pause) for path, payload in notifications]
+        with self._followed:
+            self._following += 1
+
+    def answered(self):
+        """This thread's request is answered: post what follows it, from a thread of its own
+        (the command came from inside a request of the Odoo it posts to)."""
+        notifications = getattr(self._answering, "notifications", None)
+        self._answering.notifications = None
+        if notifications and self.hold_follow_ups:
+            self._held.append(notifications)
+        elif notifications:
+            threading.Thread(target=self._post_follow_ups, args=(self.notify_url, notifications),
+                             daemon=True).start()
+
+    def _post_follow_ups(self, webhook_base, notifications):
+        try:
+            for path, payload, wait in notifications:
+                time.sleep(wait)
+                self.notify(webhook_base, path, payload)
+        except requests.RequestException:
+            pass  # Odoo went away: Mango does not post twice
+        finally:
+            with self._followed:
+                self._following -= 1
+                self._followed.notify_all()
+
+    @staticmethod
+    def _at(number, line):
+        """The ``to`` of a leg ringing at ``number``: an extension's phone, or a number."""
+        number = str(number)
+        if number.isdigit() and len(number) <= 5:
+            return {"extension": number, "number": f"sip:{number}@demo.mangosip.ru",
+                    "line_number": line}
+        return {"number": number, "line_number": line}
+
+    @staticmethod
+    def _after(leg):
+        """When what follows a leg's last event happens: now, and never before that event."""
+        return max(int(time.time()), int(leg["timestamp"]) + 1)
+
+    def _routed(self, leg, command):
+        """commands/route: the caller leaves the voice menu for the phone of ``to_number``."""
+        entry, when = leg["entry_id"], self._after(leg)
+        src, dst = leg.get("from") or {}, leg.get("to") or {}
+        caller = {"number": src["number"]} if src.get("number") else {}
+        return [
+            _leg(entry, leg["call_id"], int(leg["seq"]) + 1, "Disconnected", when,
+                 leg.get("location", "ivr"), src, dst, disconnect_reason=1100),
+            _leg(entry, f"{entry}:{command['to_number']}", 1, "Appeared", when, "abonent",
+                 {**caller, "taken_from_call_id": leg["call_id"]},
+                 self._at(command["to_number"], dst.get("line_number")),
+                 command_id=command["command_id"]),
+        ]
+
+    def _transferred(self, leg, command):
+        """commands/transfer, blind (mango-api-more §1.1): the employee's leg is held, a new
+        leg rings at the target, the employee's leg ends, the customer moves to the new leg,
+        and the colleague answers (``transfer_ring_seconds`` later)."""
+        entry, when, seq = leg["entry_id"], self._after(leg), int(leg["seq"])
+        src, dst = leg.get("from") or {}, leg.get("to") or {}
+        initiator = str(command.get("initiator") or "")
+        employee, customer = (dst, src) if dst.get("extension") == initiator else (src, dst)
+        customer = {"number": customer["number"]} if customer.get("number") else {}
+        new = f"{entry}:{command['to_number']}"
+        target = self._at(command["to_number"], dst.get("line_number") or src.get("line_number"))
+        how = {"transfer": command.get("method") or "blind"}
+        return [
+            _leg(entry, leg["call_id"], seq + 1, "OnHold", when, "abonent", src, dst, **how),
+            _leg(entry, new, 1, "Appeared", when, "abonent",
+                 {"extension": initiator, "number": employee.get("number", "")}, target,
+                 command_id=command["command_id"], **how),
+            _leg(entry, leg["call_id"], seq + 2, "Disconnected", when, "abonent", src, dst,
+                 disconnect_reason=TRANSFERRED, **how),
+            _leg(entry, new, 2, "Appeared", when, "abonent",
+                 {**customer, "taken_from_call_id": leg["call_id"]}, target, **how),
+            _leg(entry, new, 3, "Connected", when + 1, "abonent", customer, target, **how),
+        ]
+
+    def _hung_up(self, leg, command):
+        """commands/call/hangup: the leg ends."""
+        return [_leg(leg["entry_id"], leg["call_id"], int(leg["seq"]) + 1, "Disconnected",
+                     self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
+                     leg.get("to") or {}, disconnect_reason=HUNG_UP)]
 
 
 class _Server(ThreadingHTTPServer):
@@ -314,7 +442,10 @@ def _handler(emulator):
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(),
                                                  keep_blank_values=True).items()}
-            self._send(*emulator.answer(path[len("/vpbx/"):].strip("/"), form))
+            try:
+                self._send(*emulator.answer(path[len("/vpbx/"):].strip("/"), form))
+            finally:
+                emulator.answered()
 
         def do_GET(self):  # noqa: N802
             path = urlsplit(self.path).path

@@ -357,7 +357,7 @@ class MangoCall(models.Model):
     @api.model
     def _mango_apply_command_result(self, company, result):
         if result.command != "route":
-            return self.browse()
+            return self._mango_apply_card_result(company, result)
         call = self.search([("company_id", "=", company.id),
                             ("route_command_id", "=", result.command_id)], limit=1)
         if call:
@@ -413,7 +413,7 @@ class MangoCall(models.Model):
         self._mango_track(summary.dct_number, summary.dct_type)
         self._mango_autolead()
         self._mango_post_notes()
-        self._mango_notify_lists()
+        self._mango_notify_employees()  # the cards after the call: outcome and talk time
         self._mango_schedule_callback()
         self._mango_close_callbacks()
 

@@ -1,43 +1,54 @@
+import re
+from datetime import datetime, timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import format_datetime
 
-from ..mango import MangoError
+from ..mango import MangoClient, MangoError, codes
 from ..mango.numbers import classify, display
 
 BUS_TYPE = "mango_office/call"
 LIST_BUS_TYPE = "mango_office/calls"
+REFUSED_BUS_TYPE = "mango_office/call_refused"
+# the command id of a transfer or hang-up sent from a card: which call, which user
+CARD_COMMAND = re.compile(r"card(\d+)u(\d+)-[0-9a-f]+")
+LIVE = ("Connected", "OnHold")
+HISTORY = 5  # earlier calls of the number on the card
+# a leg still "ringing" or "talking" after this long lost its last notification: its card
+# is not brought back on a reload (reconciliation completes the call later)
+CARD_HOURS = 6
+
+
+def _minutes(seconds):
+    """Talk time as people read it: 1:05."""
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class MangoCallWeb(models.AbstractModel):
-    """A call in the web client: the card of the rep whose phone rings, and
+    """A call in the web client: the card of each employee whose phone rings, and
     click-to-call from any phone number.
 
-    The card follows the legs of the call at employees' extensions: a leg ringing at a
-    user's extension shows the card in that user's open web clients (through the bus,
-    sent when the webhook's transaction commits), a connected leg shows it as talking,
-    and the card goes away when that leg ends or another employee answers.
+    The card follows the employee's legs of the call: ringing, talking, and after the call
+    (the server's "closed" for that employee) with its outcome, talk time and a note. Each
+    state is sent through the bus, when the webhook's transaction commits, to the employee's
+    web clients, built in that employee's language and time zone. From the card the
+    employee who talks transfers the call to a colleague or hangs up.
     """
     _name = "mango.call.web"
     _description = "Phone Call in the Web Client"
 
+    # -- the card ------------------------------------------------------------------------
+
     def _mango_notify_employees(self):
         """Send each employee with a leg in this call the state of their card."""
         self.ensure_one()
-        Extension = self.env["mango.extension"]
-        legs = self.leg_ids.filtered(lambda leg: leg.location == "abonent" and leg.extension)
-        answered = legs.filtered(lambda leg: leg.state in ("Connected", "OnHold"))
-        for leg in legs:
-            user = Extension._mango_user(self.company_id, leg.extension)
-            if not user:
-                continue
-            if leg.state in ("Connected", "OnHold"):
-                status = "talking"
-            elif leg.state == "Appeared" and not answered and self.state == "ringing":
-                status = "ringing"
-            else:
-                status = "closed"
-            user.partner_id._bus_send(BUS_TYPE, self._mango_card(status))
-        if legs:
+        by_user = self._mango_employee_legs()
+        for user in by_user:
+            user.partner_id._bus_send(BUS_TYPE, self._mango_card(user, by_user))
+        if by_user or self.summary_received:
             self._mango_notify_lists()
 
     def _mango_notify_lists(self):
@@ -50,27 +61,265 @@ class MangoCallWeb(models.AbstractModel):
         self.env.ref("sales_team.group_sale_salesman")._bus_send(
             LIST_BUS_TYPE, {"company_id": self.company_id.id, "call_id": self.id})
 
-    def _mango_card(self, status):
-        """What the ringing card shows: who calls, their lead and salesperson."""
+    def _mango_employee_legs(self):
+        """The legs of this call at the phones of employees, by the user each belongs to."""
+        Extension = self.env["mango.extension"]
+        by_user = {}
+        for leg in self.leg_ids:
+            user = leg.location == "abonent" and Extension._mango_user(self.company_id,
+                                                                       leg.extension)
+            if user:
+                by_user[user] = by_user.get(user, leg.browse()) | leg
+        return by_user
+
+    def _mango_card_status(self, mine, others):
+        """``(status, answered elsewhere)`` of the card of the employee of legs ``mine``.
+
+        A leg rings until the call ends or another employee answers while it rings (a group
+        call); a colleague who answered before it appeared is the one transferring to it.
+        """
+        if mine.filtered(lambda leg: leg.state in LIVE):
+            return "talking", False
+        answered = others.filtered("connected_date")
+        ringing = mine.filtered(lambda leg: leg.state == "Appeared" and not any(
+            other.connected_date >= (leg.appeared_date or datetime.min) for other in answered))
+        if ringing and self.state in ("ringing", "talking"):
+            return "ringing", False
+        return "closed", bool(answered)
+
+    def _mango_card(self, user, by_user):
+        """What ``user``'s card of this call shows, in their language and time zone.
+
+        Only ids, texts, numbers and booleans: it travels as JSON.
+        """
         self.ensure_one()
-        partner, lead = self.partner_id, self.lead_id
-        salesperson = self._mango_responsible()
-        earlier = self.search_count([("company_id", "=", self.company_id.id),
-                                     ("external_e164", "=", self.external_e164),
-                                     ("id", "!=", self.id)]) if self.external_e164 else 0
+        call = self.with_context(lang=user.lang or None,
+                                 tz=user.tz or self.company_id.partner_id.tz or None)
+        _ = call.env._
+        mine = by_user[user]
+        others = sum((legs for other, legs in by_user.items() if other != user),
+                     call.env["mango.call.leg"])
+        status, elsewhere = call._mango_card_status(mine, others)
+        talked = mine.filtered("connected_date")
+        partner, lead = call.partner_id, call.lead_id
+        if status == "ringing":
+            title = _("Outgoing call") if call.direction == "outgoing" else _("Incoming call")
+        else:
+            title = _("Talking") if status == "talking" else _("Call ended")
+        if partner:
+            caller, company = partner.name, partner.parent_id.name or ""
+        elif lead.contact_name:
+            caller, company = lead.contact_name, lead.partner_name or ""
+        else:
+            caller, company = lead.partner_name or lead.name or _("Unknown number"), ""
         return {
-            "call_id": self.id,
+            "call_id": call.id,
             "status": status,
-            "direction": self.direction or "incoming",
-            "title": self.display_name,
-            "number": display(self.external_e164 or self._external_number() or ""),
-            "line": display(self.line_number or ""),
-            "partner": partner and {"id": partner.id, "name": partner.name,
-                                    "company": partner.parent_id.name or ""},
-            "lead": lead and {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or ""},
-            "salesperson": salesperson.name or "",
-            "earlier_calls": earlier,
+            "title": title,
+            "talked": bool(talked),
+            "answered_elsewhere": elsewhere,
+            "caller": caller,
+            "company": company,
+            "number": display(call.external_e164 or call._external_number() or ""),
+            "line": call.line_display or "",
+            "partner": {"id": partner.id, "can_open": partner.with_user(user).has_access("read")}
+            if partner else False,
+            "lead": {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or "",
+                     "type": lead.type, "can_open": lead.with_user(user).has_access("read")}
+            if lead else False,
+            "salesperson": call._mango_responsible().name or "",
+            "use_leads": user.has_group("crm.group_use_lead"),
+            "note": call.note or "",
+            "talk_time": _minutes(call._mango_talk_seconds(talked))
+            if talked and status == "closed" else "",
+            **call._mango_card_history(user),
+            **call._mango_card_outcome(status, user, by_user),
         }
+
+    def _mango_talk_seconds(self, legs):
+        """How long these legs talked."""
+        return sum(max(((leg.disconnected_date or self.end_date or leg.connected_date)
+                        - leg.connected_date).total_seconds(), 0) for leg in legs)
+
+    def _mango_card_history(self, user):
+        """The last calls of the number that ``user`` may read, and how many there are."""
+        Call = self.env["mango.call"].with_user(user)
+        if not (self.external_e164 and Call.has_access("read")):
+            return {"history": [], "history_count": 0}
+        domain = [("company_id", "=", self.company_id.id),
+                  ("external_e164", "=", self.external_e164), ("id", "!=", self.id)]
+        earlier = Call.search_fetch(domain, ["start_date", "direction", "state", "talk_time"],
+                                    limit=HISTORY)
+        directions = dict(self._fields["direction"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        tz = self.env.context.get("tz") or "UTC"
+
+        def outcome(call):
+            if call.state == "answered" and call.talk_time:
+                return self.env._("%(outcome)s, %(talk_time)s", outcome=states[call.state],
+                                  talk_time=_minutes(call.talk_time * 3600))
+            return states[call.state]
+
+        return {
+            "history": [{
+                "id": call.id,
+                "date": format_datetime(self.env, call.start_date, tz=tz, dt_format="short"),
+                "direction": directions.get(call.direction, ""),
+                "outcome": outcome(call),
+            } for call in earlier],
+            "history_count": len(earlier) if len(earlier) < HISTORY
+            else Call.search_count(domain),
+        }
+
+    def _mango_card_outcome(self, status, user, by_user):
+        """After the call: what became of it for ``user``, in words (empty before)."""
+        if status != "closed":
+            return {"outcome": "", "reason": ""}
+        mine = by_user[user]
+        # a colleague whose phone rang while the user talked: the user transferred the call
+        transferred_to = [other.name for other, legs in by_user.items() if other != user and any(
+            leg.connected_date and theirs.appeared_date
+            and leg.connected_date < theirs.appeared_date <= (leg.disconnected_date
+                                                              or datetime.max)
+            for leg in mine for theirs in legs)]
+        if transferred_to:  # the user's leg ended as the transfer's, nothing more to say
+            return {"outcome": self.env._("Transferred to %(name)s",
+                                          name=", ".join(transferred_to)), "reason": ""}
+        if self.summary_received:
+            outcome = dict(self._fields["state"]._description_selection(self.env))[self.state]
+        else:
+            outcome = self.env._("Ended")
+        last = mine.sorted(lambda leg: leg.disconnected_date or datetime.min)[-1:]
+        code = self.disconnect_reason if self.summary_received else last.disconnect_reason
+        return {"outcome": outcome,
+                "reason": code and self.company_id._mango_describe_code(code) or ""}
+
+    @api.model
+    def mango_my_cards(self):
+        """The cards of the current user's live calls, newest first: what their web client
+        shows again after a reload."""
+        user = self.env.user
+        extensions = self.env["mango.extension"].sudo().search_fetch(
+            [("user_id", "=", user.id)], ["company_id", "extension"])
+        if not extensions:
+            return []
+        legs = self.env["mango.call.leg"].sudo().search([
+            ("location", "=", "abonent"), ("state", "!=", "Disconnected"),
+            ("appeared_date", ">=", fields.Datetime.now() - timedelta(hours=CARD_HOURS)),
+            ("call_id.state", "in", ("ringing", "talking")),
+            Domain.OR([("extension", "=", ext.extension), ("call_id.company_id", "=",
+                                                             ext.company_id.id)]
+                      for ext in extensions)])
+        cards = []
+        for call in legs.call_id.sorted(lambda call: (call.start_date or datetime.min, call.id),
+                                        reverse=True):
+            card = call._mango_card(user, call._mango_employee_legs())
+            if card["status"] != "closed":
+                cards.append(card)
+        return cards
+
+    # -- what the employee does from the card ----------------------------------------------
+
+    def _mango_as_participant(self):
+        """This call as superuser, for an employee who has a leg in it or may read it."""
+        self.ensure_one()
+        call = self.sudo()
+        if self.env.user not in call._mango_employee_legs():
+            self.check_access("read")
+        return call
+
+    def mango_save_note(self, note):
+        """The employee's note on the call, also shown in its chatter notes."""
+        call = self._mango_as_participant()
+        call.write({"note": note or False})  # as superuser: users may only relink a call
+        call._mango_refresh_notes()
+        return True
+
+    def action_number_calls(self):
+        """All calls of the customer's number, in the call list."""
+        call = self._mango_as_participant()
+        return self._mango_calls_action(
+            [("company_id", "=", call.company_id.id),
+             ("external_e164", "=", call.external_e164 or False)],
+            self.env._("Calls of %(number)s", number=display(call.external_e164)))
+
+    def mango_transfer_targets(self):
+        """The colleagues the current user may transfer this call to: name and extension."""
+        call = self._mango_as_participant()
+        extensions = self.env["mango.extension"].sudo().search(
+            [("company_id", "=", call.company_id.id), ("user_id", "!=", self.env.uid),
+             ("user_id.active", "=", True)])
+        return [{"extension": ext.extension, "name": ext.user_id.name}
+                for ext in extensions.sorted(lambda ext: ext.user_id.name or "")]
+
+    def _mango_my_live_leg(self):
+        """(call as superuser, the current user's extension, their connected leg)."""
+        self.ensure_one()
+        call = self.sudo()
+        extension = self.env["mango.extension"]._mango_extension(call.company_id, self.env.user)
+        leg = call.leg_ids.filtered(lambda leg: extension and leg.location == "abonent"
+                                    and leg.extension == extension and leg.state in LIVE)
+        if not leg:
+            raise UserError(self.env._("You are not talking on this call: only the employee "
+                                       "on the line transfers it or hangs up."))
+        return call, extension, leg[-1]
+
+    def mango_transfer(self, extension):
+        """Transfer the current user's conversation to a colleague (blind: the colleague's
+        phone rings, the user leaves the call)."""
+        call, mine, leg = self._mango_my_live_leg()
+        extension = str(extension or "")
+        colleague = self.env["mango.extension"]._mango_user(call.company_id, extension)
+        if not colleague or colleague == self.env.user:
+            raise UserError(self.env._("%(extension)s is no colleague's extension in the PBX.",
+                                       extension=extension or "?"))
+        call._mango_card_command("transfer", lambda client, command_id: client.transfer(
+            leg.leg_id, extension, initiator=mine, command_id=command_id))
+        return {"message": self.env._("The call goes to %(name)s.", name=colleague.name)}
+
+    def mango_hangup(self):
+        """End the current user's conversation."""
+        call, _mine, leg = self._mango_my_live_leg()
+        call._mango_card_command("call/hangup", lambda client, command_id: client.hangup(
+            leg.leg_id, command_id=command_id))
+        return True
+
+    def _mango_card_command(self, command, send):
+        """Send a command from the card, ``send(client, command_id)``, once: what Mango
+        refuses now is a UserError, what it refuses later comes back to the card
+        (``_mango_apply_card_result``)."""
+        self.ensure_one()
+        command_id = MangoClient.new_command_id(f"card{self.id}u{self.env.uid}")
+        try:
+            send(self.company_id._mango_client(), command_id)
+        except MangoError as error:
+            raise UserError(self._mango_refusal(command, error)) from None
+
+    def _mango_refusal(self, command, error):
+        """Mango's refusal of a command sent from the card, in words."""
+        reason = self.company_id._mango_error_message(error)
+        if command == "transfer":
+            return self.env._("Mango did not transfer the call: %(reason)s", reason=reason)
+        return self.env._("Mango did not hang up: %(reason)s", reason=reason)
+
+    @api.model
+    def _mango_apply_card_result(self, company, result):
+        """Mango's outcome of a command sent from a card (``result/transfer``, ``result/
+        call/hangup``): a refusal is said on the card of the user who sent it. Answers the
+        call, or an empty recordset for a command that is not a card's."""
+        match = CARD_COMMAND.fullmatch(result.command_id)
+        call = self.browse(int(match[1]) if match else ()).exists().filtered(
+            lambda call: call.company_id == company)
+        user = self.env["res.users"].browse(int(match[2]) if call else ()).exists()
+        if user and not codes.is_success(result.result):
+            call = call.with_context(lang=user.lang or None)
+            user.partner_id._bus_send(REFUSED_BUS_TYPE, {
+                "call_id": call.id,
+                "message": call._mango_refusal(result.command,
+                                               MangoError.from_code(result.result))})
+        return call
+
+    # -- the call list and click-to-call ------------------------------------------------------
 
     @api.model
     def mango_webhook_health(self):

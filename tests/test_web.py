@@ -1,37 +1,15 @@
 import json
+import time
+from datetime import datetime, timezone
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from ..mango.emulator import incoming_call
 from ..mango.signing import form_body
 from .common import KEY, SALT, MangoCase
 from .test_autolead import RussianRepCase
-
-WAIT_FOR_CARD = """
-(async () => {
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    await sleep(1500);  // the bus is connected
-    const response = await fetch("/mango/events/call", {method: "POST",
-                                                        body: new URLSearchParams(%(body)s)});
-    if (response.status !== 200) { console.error("webhook answered " + response.status); return; }
-    for (let i = 0; i < 60; i++) {
-        const card = document.querySelector(".o_mango_call_card");
-        if (card) {
-            if (%(expected)s && card.textContent.includes(%(name)s)
-                    && card.textContent.includes("Create lead")) {
-                console.log("test successful");
-            } else {
-                console.error("unexpected card: " + card.textContent);
-            }
-            return;
-        }
-        await sleep(100);
-    }
-    if (%(expected)s) { console.error("no card"); } else { console.log("test successful"); }
-})();
-"""
 
 WAIT_FOR = """
 (async () => {
@@ -72,11 +50,10 @@ CREATE_LEAD = """
     await fetch("/mango/events/call", {method: "POST", body: new URLSearchParams(%(body)s)});
     let button;
     for (let i = 0; i < 60 && !button; i++) {
-        button = [...document.querySelectorAll(".o_mango_call_card button")]
-            .find((b) => b.textContent.includes("Create lead"));
+        button = document.querySelector(".o_mango_call_card .o_mango_call_card_create_lead");
         await sleep(100);
     }
-    if (!button) { console.error("no Create lead on the card"); return; }
+    if (!button) { console.error("no Create on the card"); return; }
     button.click();
     let save;
     for (let i = 0; i < 100 && !save; i++) {
@@ -117,8 +94,32 @@ CLICK_TO_CALL = """
 """
 
 
+class CardCase(MangoCase):
+    """The rep's call card: what the bus carries, and tours that post Mango's notifications."""
+
+    def card_tour(self, tour, login, **notifications):
+        """Run ``tour`` as ``login``; its steps post the named notifications themselves (as
+        Mango would, signed here), and the emulator knows their legs."""
+        self.emulator.know(list(notifications.values()))
+        bodies = {name: {"path": path, "body": form_body(KEY, SALT, payload)}
+                  for name, (path, payload) in notifications.items()}
+        code = (f"sessionStorage.setItem('mango_office.tour', {json.dumps(json.dumps(bodies))});"
+                f" odoo.startTour({json.dumps(tour)}, {{stepDelay: 0, startUrl: '/odoo'}});")
+        self.start_tour("/odoo", tour, login=login, code=code)
+
+    def cards(self, user, bus_type="mango_office/call"):
+        """What the bus carries to ``user``'s web clients about calls."""
+        cards = []
+        for bus in self.env["bus.bus"].sudo().search([], order="id"):
+            channel, message = json.loads(bus.channel), json.loads(bus.message)
+            if channel[1:] == ["res.partner", user.partner_id.id] \
+                    and message["type"] == bus_type:
+                cards.append(message["payload"])
+        return cards
+
+
 @tagged("post_install", "-at_install")
-class TestWebClient(MangoCase):
+class TestWebClient(CardCase):
     """The ringing card and click-to-call, on the server and in the browser."""
 
     @classmethod
@@ -129,23 +130,14 @@ class TestWebClient(MangoCase):
                                                   "phone": "+7 916 123-45-67",
                                                   "user_id": cls.rep.id})
 
-    def cards(self, user):
-        """What the bus carries to ``user``'s web clients about calls."""
-        cards = []
-        for bus in self.env["bus.bus"].sudo().search([], order="id"):
-            channel, message = json.loads(bus.channel), json.loads(bus.message)
-            if channel[1:] == ["res.partner", user.partner_id.id] \
-                    and message["type"] == "mango_office/call":
-                cards.append(message["payload"])
-        return cards
-
     def test_the_card_follows_the_rep_whose_phone_rings(self):
         notifications = [n for n in incoming_call("W1", "79161234567", extension="101")
                          if n[0] == "events/call"]
         self.post_all(notifications[:3])  # ringing at 101
         cards = self.cards(self.rep)
         self.assertEqual(cards[-1]["status"], "ringing")
-        self.assertEqual(cards[-1]["partner"]["name"], "Иван Петров")
+        self.assertEqual(cards[-1]["caller"], "Иван Петров")
+        self.assertEqual(cards[-1]["partner"]["id"], self.ivan.id)
         self.assertEqual(cards[-1]["number"], "+7 916 123-45-67")
         self.assertEqual(cards[-1]["salesperson"], "Rep One")
         self.assertFalse(self.cards(self.rep2), "nobody else gets it")
@@ -153,6 +145,7 @@ class TestWebClient(MangoCase):
         self.assertEqual(self.cards(self.rep)[-1]["status"], "talking")
         self.post_all(notifications[4:])
         self.assertEqual(self.cards(self.rep)[-1]["status"], "closed")
+        self.assertTrue(self.cards(self.rep)[-1]["talked"])
 
     def test_click_to_call_rings_the_rep_first(self):
         result = self.env["mango.call"].with_user(self.rep).mango_click_to_call("8 (916) 123-45-67")
@@ -171,18 +164,11 @@ class TestWebClient(MangoCase):
         with self.assertRaisesRegex(UserError, "Insufficient funds"):
             Call.with_user(self.rep).mango_click_to_call("+79161234567")
 
-    def browser_card(self, login, expected):
-        path, payload = incoming_call("W2", "79161234567", extension="101")[2]
-        code = WAIT_FOR_CARD % {"body": json.dumps(form_body(KEY, SALT, payload)),
-                                "expected": json.dumps(expected),
-                                "name": json.dumps("Иван Петров")}
-        self.browser_js("/odoo", code, ready="odoo.isReady", login=login, timeout=60)
-
-    def test_browser_card_for_the_ringing_rep(self):
-        self.browser_card("rep", True)
-
-    def test_browser_no_card_for_another_user(self):
-        self.browser_card("rep2", False)
+    def test_browser_card_only_for_the_ringing_rep_in_their_language(self):
+        """rep2 (English, 102) sees the card of their call, not the one ringing at 101."""
+        self.card_tour("mango_office_card_only_mine", "rep2",
+                       others=incoming_call("W2", "79161234567", extension="101")[2],
+                       mine=incoming_call("W4", "79035556677", extension="102")[2])
 
     def test_browser_phone_button(self):
         code = CLICK_TO_CALL % {"expected": json.dumps("rings first")}
@@ -235,6 +221,248 @@ class TestWebClient(MangoCase):
         self.assertEqual(lead.source_id.name, "yandex")
         self.assertEqual(lead.medium_id, self.env.ref("utm.utm_medium_phone"))
         self.assertEqual(lead.user_id, self.rep)
+
+
+IVAN, STRANGER = "79161234567", "79035556677"
+
+
+def moment(*args):
+    """A UTC moment as Mango's Unix seconds."""
+    return datetime(*args, tzinfo=timezone.utc).timestamp()
+
+
+def without_ids(history):
+    return [{key: value for key, value in call.items() if key != "id"} for call in history]
+
+
+@tagged("post_install", "-at_install")
+class TestCallCard(CardCase):
+    """The card of each employee whose phone rings, in their language and time zone, and
+    the live call from it: note, transfer, hang up."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_russian()
+        cls.boris = cls.new_rep("boris", "105", "Борис Иванов")
+        cls.vera = cls.new_rep("vera", "106", "Вера Кузнецова")
+        cls.john = cls.new_rep("john", "107", "John Smith", lang="en_US", tz="Europe/London",
+                               groups="sales_team.group_sale_salesman_all_leads")
+        cls.env["mango.pbx.line"]._mango_sync(cls.company, cls.emulator.lines)
+        Partner = cls.env["res.partner"]
+        romashka = Partner.create({"name": "ООО Ромашка", "is_company": True})
+        cls.ivan = Partner.create({"name": "Иван Петров", "parent_id": romashka.id,
+                                   "phone": "+7 916 123-45-67", "user_id": cls.boris.id})
+        cls.deal = cls.env["crm.lead"].create({
+            "name": "Поставка станков", "type": "opportunity", "partner_id": cls.ivan.id,
+            "user_id": cls.boris.id,
+            "stage_id": cls.env["crm.stage"].create({"name": "Переговоры"}).id})
+
+    def earlier_calls(self):
+        """Иван called Борис twice before: answered (1:05 of talk), then missed."""
+        for entry, start, answered in (("H1", moment(2026, 11, 20, 9, 5), True),
+                                       ("H2", moment(2026, 11, 21, 14, 30), False)):
+            self.post_all(incoming_call(entry, IVAN, extension="105", answered=answered,
+                                        talk_seconds=65, start=start))
+
+    @staticmethod
+    def call(entry, caller, extension="105"):
+        """A call that began a minute ago: greeting, ringing, talk, end, summary."""
+        return incoming_call(entry, caller, extension=extension, start=time.time() - 60)
+
+    def follow_commands(self, hold=True):
+        """The emulator posts what follows a command to this Odoo, as Mango does, with the
+        key of the test's requests; ``hold``: only when the test lets it (``mango_follows``)."""
+        self.emulator.notify_url = f"{self.base_url()}/mango"
+        self.emulator.notify_cookies = self.opener.cookies
+        self.emulator.hold_follow_ups = hold
+
+    def mango_follows(self):
+        """Mango posts now what follows the commands sent so far."""
+        self.env.flush_all()
+        with self.allow_requests():
+            self.emulator.settle()
+        self.env.invalidate_all()
+
+    def as_rep(self, user, record):
+        """``record`` as ``user`` in their web client (their language)."""
+        return record.with_user(user).with_context(lang=user.lang)
+
+    def test_unknown_caller_in_the_reps_language(self):
+        self.post_all(self.call("U1", STRANGER)[:3])
+        card = self.cards(self.boris)[-1]
+        self.assertNotIn("res.partner()", json.dumps(card))
+        self.assertNotIn("crm.lead()", json.dumps(card))
+        self.assertEqual({key: card[key] for key in (
+            "status", "title", "caller", "company", "number", "line", "partner", "lead",
+            "use_leads", "history", "history_count")}, {
+            "status": "ringing", "title": "Входящий звонок", "caller": "Неизвестный номер",
+            "company": "", "number": "+7 903 555-66-77", "line": "Москва · +7 495 123-45-67",
+            "partner": False, "lead": False, "use_leads": False, "history": [],
+            "history_count": 0})
+        self.boris.group_ids += self.env.ref("crm.group_use_lead")
+        self.post_all(self.call("U1", STRANGER)[3:4])
+        self.assertTrue(self.cards(self.boris)[-1]["use_leads"], "the card offers a lead")
+
+    def test_known_caller_with_an_open_opportunity(self):
+        self.earlier_calls()
+        self.post_all(self.call("K1", IVAN)[:3])
+        card = self.cards(self.boris)[-1]
+        self.assertEqual((card["caller"], card["company"], card["number"], card["salesperson"]),
+                         ("Иван Петров", "ООО Ромашка", "+7 916 123-45-67", "Борис Иванов"))
+        self.assertEqual(card["partner"], {"id": self.ivan.id, "can_open": True})
+        self.assertEqual(card["lead"], {"id": self.deal.id, "name": "Поставка станков",
+                                        "stage": "Переговоры", "type": "opportunity",
+                                        "can_open": True})
+        self.assertEqual(without_ids(card["history"]), [
+            {"date": "21.11.2026, 17:30", "direction": "Входящий", "outcome": "Пропущен"},
+            {"date": "20.11.2026, 12:05", "direction": "Входящий", "outcome": "Отвечен, 1:05"}])
+        self.assertEqual(card["history_count"], 2)
+        action = self.as_rep(self.boris, self.calls("K1")).action_number_calls()
+        self.assertEqual(self.env["mango.call"].with_user(self.boris).search(action["domain"]),
+                         self.calls("K1") | self.calls("H1") | self.calls("H2"),
+                         "the link opens all calls of the number")
+
+    def test_each_rep_reads_the_card_in_their_language(self):
+        """One call rings at three phones: each card in its reader's language and time zone,
+        with the earlier calls its reader may open."""
+        self.earlier_calls()
+        legs = [self.call("G1", IVAN, extension)[2] for extension in ("105", "106", "107")]
+        self.post_all(legs)
+        english = self.cards(self.john)[-1]
+        self.assertEqual((english["title"], english["status"]), ("Incoming call", "ringing"))
+        self.assertEqual(without_ids(english["history"]), [
+            {"date": "11/21/26, 2:30 PM", "direction": "Incoming", "outcome": "Missed"},
+            {"date": "11/20/26, 9:05 AM", "direction": "Incoming",
+             "outcome": "Answered, 1:05"}])
+        self.assertEqual(self.cards(self.boris)[-1]["title"], "Входящий звонок")
+        vera = self.cards(self.vera)[-1]
+        self.assertEqual((vera["history"], vera["history_count"]), ([], 0),
+                         "Борис's calls are not Вера's to open")
+        self.assertFalse(vera["lead"]["can_open"], "nor is Борис's opportunity")
+        self.post_all(self.call("G2", STRANGER, "107")[2:3])
+        self.assertEqual(self.cards(self.john)[-1]["caller"], "Unknown number")
+
+    def test_after_the_call_the_card_stays_with_outcome_and_talk_time(self):
+        group = {extension: self.call("A1", IVAN, extension) for extension in ("105", "106")}
+        self.post_all(group["105"][:3] + group["106"][2:3])
+        self.post_all(group["105"][3:4])  # Борис answers
+        vera = self.cards(self.vera)[-1]
+        self.assertEqual((vera["status"], vera["talked"], vera["answered_elsewhere"]),
+                         ("closed", False, True), "Вера's card may go: Борис took the call")
+        self.post_all(group["105"][4:5])  # the customer hangs up
+        card = self.cards(self.boris)[-1]
+        self.assertEqual((card["status"], card["title"], card["talked"], card["outcome"],
+                          card["reason"], card["talk_time"]),
+                         ("closed", "Звонок завершён", True, "Завершён",
+                          "Звонок завершён звонящим", "0:42"))
+        self.post_all(group["105"][5:])  # the summary
+        card = self.cards(self.boris)[-1]
+        self.assertEqual((card["outcome"], card["talk_time"]), ("Отвечен", "0:42"))
+
+    def test_my_cards_come_back_after_a_reload(self):
+        notifications = self.call("R1", IVAN)
+        self.post_all(notifications[:3])
+        Call = self.env["mango.call"]
+        cards = self.as_rep(self.boris, Call).mango_my_cards()
+        self.assertEqual([(card["status"], card["caller"]) for card in cards],
+                         [("ringing", "Иван Петров")])
+        self.assertEqual(self.as_rep(self.vera, Call).mango_my_cards(), [])
+        self.post_all(notifications[3:5])
+        self.assertEqual(self.as_rep(self.boris, Call).mango_my_cards(), [],
+                         "a card after the call stays until closed, not after a reload")
+
+    def test_note_saved_on_the_call(self):
+        self.post_all(self.call("N1", IVAN)[:4])
+        call = self.calls("N1")
+        self.as_rep(self.boris, call).mango_save_note("Просит счёт")
+        self.assertEqual(call.note, "Просит счёт")
+        with self.assertRaises(AccessError):
+            self.as_rep(self.boris, call).write({"note": "the guard still holds"})
+        with self.assertRaises(AccessError):
+            self.as_rep(self.rep2, call).mango_save_note("not my call")
+
+    def test_transfer_to_a_colleague(self):
+        self.follow_commands()
+        notifications = self.call("T1", IVAN)
+        self.post_all(notifications[:4])
+        self.emulator.know(notifications[:4])
+        call = self.calls("T1")
+        targets = self.as_rep(self.boris, call).mango_transfer_targets()
+        self.assertIn({"extension": "106", "name": "Вера Кузнецова"}, targets)
+        self.assertNotIn("105", [target["extension"] for target in targets])
+        result = self.as_rep(self.boris, call).mango_transfer("106")
+        self.assertEqual(result["message"], "Звонок переводится: Вера Кузнецова.")
+        payload = self.emulator.requests_to("commands/transfer")[0]["payload"]
+        self.assertEqual({key: payload[key] for key in ("call_id", "method", "to_number",
+                                                        "initiator")},
+                         {"call_id": "T1:105", "method": "blind", "to_number": "106",
+                          "initiator": "105"})
+        self.mango_follows()
+        vera = self.cards(self.vera)
+        self.assertEqual((vera[0]["status"], vera[-1]["status"]), ("ringing", "talking"),
+                         "Вера's phone rang, then she answered")
+        self.assertEqual(vera[0]["caller"], "Иван Петров")
+        card = self.cards(self.boris)[-1]
+        self.assertEqual((card["status"], card["talked"], card["outcome"], card["reason"]),
+                         ("closed", True, "Переведён: Вера Кузнецова", ""))
+
+    def test_hang_up(self):
+        self.follow_commands()
+        notifications = self.call("X1", STRANGER)
+        self.post_all(notifications[:4])
+        self.emulator.know(notifications[:4])
+        self.as_rep(self.boris, self.calls("X1")).mango_hangup()
+        self.assertEqual(self.emulator.requests_to("commands/call/hangup")[0]["payload"]["call_id"],
+                         "X1:105")
+        self.mango_follows()
+        card = self.cards(self.boris)[-1]
+        self.assertEqual((card["status"], card["reason"]),
+                         ("closed", "Звонок завершён командой внешней системы"))
+
+    def test_refusals_in_words(self):
+        self.post_all(self.call("F1", IVAN)[:4])
+        call = self.calls("F1")
+        with self.assertRaisesRegex(UserError, "Вы не разговариваете"):
+            self.as_rep(self.vera, call).mango_hangup()
+        with self.assertRaisesRegex(UserError, "999"):
+            self.as_rep(self.boris, call).mango_transfer("999")
+        self.as_rep(self.boris, call).mango_transfer("106")
+        command_id = self.emulator.requests_to("commands/transfer")[0]["payload"]["command_id"]
+        self.post_all([("result/transfer", {"command_id": command_id, "result": 3200})])
+        self.assertEqual(self.cards(self.boris, "mango_office/call_refused"), [{
+            "call_id": call.id,
+            "message": "Mango не перевёл звонок: Mango ответил кодом 3200: Неверный номер "
+                       "абонента"}], "Mango's later refusal is said on the card")
+        self.emulator.clear()
+        self.emulator.fail("commands/transfer", code=4101)
+        with self.assertRaisesRegex(UserError, "Mango не перевёл звонок: .*Звонок завершён или "
+                                               "не найден"):
+            self.as_rep(self.boris, call).mango_transfer("106")
+        self.assertEqual(len(self.emulator.requests_to("commands/transfer")), 1, "no retry")
+        self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
+        with self.assertRaisesRegex(UserError, "Mango не завершил звонок: Не удалось связаться"):
+            self.as_rep(self.boris, call).mango_hangup()
+
+    def test_browser_unknown_caller(self):
+        self.card_tour("mango_office_card_unknown_caller", "boris",
+                       ringing=self.call("B1", STRANGER)[2])
+
+    def test_browser_known_caller_note_transfer_and_hang_up(self):
+        self.earlier_calls()
+        self.follow_commands(hold=False)
+        first, second = self.call("B2", IVAN), self.call("B3", STRANGER)
+        self.card_tour("mango_office_card_known_caller", "boris", **{
+            "ringing": first[2], "answered": first[3],
+            "second ringing": second[2], "second answered": second[3]})
+        self.emulator.settle()
+        self.assertEqual(self.calls("B2").note, "Просит счёт на два станка")
+        payload = self.emulator.requests_to("commands/transfer")[0]["payload"]
+        self.assertEqual((payload["call_id"], payload["to_number"]), ("B2:105", "106"))
+        self.assertIn("ringing", [card["status"] for card in self.cards(self.vera)],
+                      "the colleague's card rang")
+        self.assertEqual(self.emulator.requests_to("commands/call/hangup")[0]["payload"]["call_id"],
+                         "B3:105")
 
 
 @tagged("post_install", "-at_install")

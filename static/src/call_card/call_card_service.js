@@ -1,102 +1,61 @@
-import { _t } from "@web/core/l10n/translation";
+import { reactive } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { CallCards } from "./call_card";
 
 /**
- * The card of the rep whose phone rings: the server sends "mango_office/call" through the
- * bus to the employees whose extension has a leg of the call (ringing, talking, closed).
- * One card per call and tab; it follows the call and goes away when it ends for this rep.
+ * The cards of the rep's calls: the server sends "mango_office/call" through the bus to
+ * each employee with a leg in a call (ringing, talking, closed), the card built in their
+ * language. One card per call, newest first, kept after the call until the rep closes it;
+ * the cards of live calls come back after a reload.
  */
 export const mangoCallCardService = {
-    dependencies: ["bus_service", "notification", "action", "orm"],
+    dependencies: ["bus_service", "orm"],
 
-    start(env, { bus_service, notification, action, orm }) {
-        const cards = new Map(); // call id -> close function of its notification
+    start(env, { bus_service, orm }) {
+        const cards = reactive([]);
 
-        function lines(card) {
-            const result = [];
-            if (card.partner) {
-                result.push(card.partner.company
-                    ? `${card.partner.name}, ${card.partner.company}`
-                    : card.partner.name);
-            } else {
-                result.push(_t("Unknown number"));
+        function close(callId) {
+            const index = cards.findIndex((card) => card.call_id === callId);
+            if (index >= 0) {
+                cards.splice(index, 1);
             }
-            result.push(card.number);
-            if (card.lead) {
-                result.push(card.lead.stage ? `${card.lead.name} (${card.lead.stage})` : card.lead.name);
-            }
-            if (card.salesperson) {
-                result.push(_t("Salesperson: %(name)s", { name: card.salesperson }));
-            }
-            if (card.earlier_calls) {
-                result.push(_t("Earlier calls: %(count)s", { count: card.earlier_calls }));
-            }
-            if (!card.partner && card.line) {
-                result.push(_t("Line: %(line)s", { line: card.line }));
-            }
-            return result.join(" · ");
-        }
-
-        function open(model, id) {
-            action.doAction({
-                type: "ir.actions.act_window",
-                res_model: model,
-                res_id: id,
-                views: [[false, "form"]],
-            });
-        }
-
-        function buttons(card) {
-            const result = [];
-            if (card.lead || card.partner) {
-                result.push({
-                    name: _t("Open"),
-                    primary: true,
-                    onClick: () => card.lead
-                        ? open("crm.lead", card.lead.id)
-                        : open("res.partner", card.partner.id),
-                });
-            }
-            result.push({
-                name: _t("Create lead"),
-                onClick: async () => {
-                    action.doAction(await orm.call("mango.call", "action_create_lead", [[card.call_id]]));
-                },
-            });
-            if (!card.partner) {
-                result.push({
-                    name: _t("New contact"),
-                    onClick: () => action.doAction({
-                        type: "ir.actions.act_window",
-                        res_model: "res.partner",
-                        views: [[false, "form"]],
-                        context: { default_phone: card.number },
-                    }),
-                });
-            }
-            return result;
         }
 
         function show(card) {
-            cards.get(card.call_id)?.();
-            cards.delete(card.call_id);
-            if (card.status === "closed") {
-                return;
+            const index = cards.findIndex((shown) => shown.call_id === card.call_id);
+            if (index < 0) {
+                if (card.status !== "closed") {
+                    cards.unshift(card); // a call that ended unseen brings no card
+                }
+            } else if (card.status === "closed" && card.answered_elsewhere && !card.talked) {
+                // a colleague took the call while this rep's phone rang: the customer is
+                // served and nothing is left to do here (a missed call keeps its card)
+                cards.splice(index, 1);
+            } else {
+                cards[index] = card;
             }
-            const title = card.status === "talking" ? _t("Talking: %(title)s", { title: card.title }) : card.title;
-            const close = notification.add(lines(card), {
-                title,
-                sticky: true,
-                type: card.status === "talking" ? "success" : "info",
-                className: `o_mango_call_card o_mango_call_card_${card.status}`,
-                buttons: buttons(card),
-                onClose: () => cards.delete(card.call_id),
-            });
-            cards.set(card.call_id, close);
         }
 
         bus_service.subscribe("mango_office/call", show);
-        return { cards };
+        // Mango accepted a transfer or hang-up, then refused it: said on the card
+        bus_service.subscribe("mango_office/call_refused", ({ call_id, message }) => {
+            const index = cards.findIndex((card) => card.call_id === call_id);
+            if (index >= 0) {
+                cards[index] = { ...cards[index], refusal: message };
+            }
+        });
+        orm.silent.call("mango.call", "mango_my_cards", []).then((restored) => {
+            for (const card of restored) {
+                if (!cards.some((shown) => shown.call_id === card.call_id)) {
+                    cards.push(card); // older than what the bus brought meanwhile
+                }
+            }
+        });
+        registry.category("main_components").add("mango_office.CallCards", {
+            Component: CallCards,
+            props: { cards, close },
+        });
+        return { cards, close };
     },
 };
 
