@@ -44,11 +44,18 @@ class MangoCallChatter(models.AbstractModel):
         """The calls a salesperson with "own documents" may read, the one domain of the
         record rules of calls and of what follows them (legs, recordings, journal rows).
 
-        Their own calls; the incoming calls that reached no employee (anyone may call
-        back); and the calls of the leads and contacts they are the salesperson of, so
-        that the salesperson of an opportunity opens the calls a colleague took for it.
+        Their own calls; the calls that rang at their phone (a colleague transferred it to
+        them); the incoming calls that reached no employee (anyone may call back); and the
+        calls of the leads and contacts they are the salesperson of, so that the
+        salesperson of an opportunity opens the calls a colleague took for it.
         """
+        rang_here = Domain.OR(
+            Domain("company_id", "=", ext.company_id.id)
+            & Domain("leg_ids", "any", [("location", "=", "abonent"),
+                                        ("extension", "=", ext.extension)])
+            for ext in user.sudo().mango_extension_ids)
         return (Domain("user_id", "=", user.id)
+                | rang_here
                 | Domain([("user_id", "=", False), ("extension", "=", False),
                           ("direction", "=", "incoming")])
                 | Domain("lead_id.user_id", "=", user.id)
