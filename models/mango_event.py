@@ -16,7 +16,8 @@ from .mango_call_display import offer_only
 
 _logger = logging.getLogger(__name__)
 
-MAX_TRIES = 5  # transactions tried when concurrent notifications of a call collide
+MAX_TRIES = 10  # transactions tried when concurrent notifications of a call collide
+MAX_PAUSE = 0.5  # seconds, at most, between two of them
 STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
 # what administrators group and filter the journal by (not the digest, not the log columns)
 OFFERED = frozenset({"company_id", "path", "entry_id", "call_id", "state", "error", "payload",
@@ -151,7 +152,7 @@ class MangoEvent(models.Model):
                     failure = self.env._("Concurrent notifications kept this one from being "
                                          "applied; reprocess it. (%(error)s)", error=str(error))
                     break
-                time.sleep(random.uniform(0.01, 0.05 * 2 ** attempt))
+                time.sleep(random.uniform(0.01, min(0.05 * 2 ** attempt, MAX_PAUSE)))
             except Exception as error:  # noqa: BLE001 - journaled as an error, never lost
                 failure = f"{error.__class__.__name__}: {error}"
                 _logger.warning("Mango notification #%s could not be applied: %s", self.id,
