@@ -1,5 +1,5 @@
 import { mailModels } from "@mail/../tests/mail_test_helpers";
-import { describe, expect, test } from "@odoo/hoot";
+import { beforeEach, describe, expect, test } from "@odoo/hoot";
 import {
     contains,
     defineModels,
@@ -21,6 +21,9 @@ class Partner extends models.Model {
 }
 
 defineModels({ ...mailModels, Partner });
+
+// the call card asks, as the web client starts, for the cards of the user's live calls
+beforeEach(() => onRpc("mango.call", "mango_my_cards", () => []));
 
 /** The current company, with or without the user's extension in its PBX. */
 function inCompany(extension) {
