@@ -1,4 +1,7 @@
 import re
+from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -114,13 +117,20 @@ class MangoCall(models.Model):
     def _mango_link_lines(self, company):
         """Link the company's calls on lines that were not known to their line."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """UPDATE mango_call call SET line_id = line.id
-                 FROM (SELECT DISTINCT ON (number) id, number FROM mango_pbx_line
-                        WHERE company_id = %(company)s
-                        ORDER BY number, active DESC, id DESC) line
-                WHERE call.company_id = %(company)s AND call.line_id IS NULL
-                  AND call.line_number = line.number""", company=company.id))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    """UPDATE mango_call call SET line_id = line.id
+                         FROM (SELECT DISTINCT ON (number) id, number FROM mango_pbx_line
+                                WHERE company_id = %(company)s
+                                ORDER BY number, active DESC, id DESC) line
+                        WHERE call.company_id = %(company)s AND call.line_id IS NULL
+                          AND call.line_number = line.number""", company=company.id),
+                    log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            # calls being applied right now: their lines are linked on the next run
+            self.env.ref("mango_office.ir_cron_mango_refresh_lines")._trigger(
+                fields.Datetime.now() + timedelta(minutes=1))
         self.invalidate_model(["line_id"])
 
     def _mango_party(self, number, extension=""):

@@ -2,9 +2,11 @@ import logging
 import re
 from datetime import timedelta
 
+import psycopg2
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..mango import MangoError, codes, events
 from .mango_call_chatter import zone_name
@@ -102,6 +104,7 @@ class MangoCallRecording(models.Model):
             recording = self.create({**vals, "call_id": call.id,
                                      "recording_id": event.recording_id})
         else:
+            recording._mango_lock_row()
             if RANK[vals["state"]] < RANK[recording.state]:
                 vals.pop("state")
                 vals.pop("completion_code", None)
@@ -135,6 +138,13 @@ class MangoCallRecording(models.Model):
         if len(due) == BATCH:
             self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
 
+    def _mango_lock_row(self):
+        """Lock the recording for this transaction before the ORM writes it: when a
+        concurrent transaction changed it, this fails to serialise without an error in the
+        log, and the caller tries again (a webhook) or leaves it for the next run (a cron)."""
+        self.env.cr.execute(SQL("SELECT id FROM mango_call_recording WHERE id IN %s FOR UPDATE",
+                                tuple(self.ids)), log_exceptions=False)
+
     def _mango_fetch(self):
         self.ensure_one()
         company = self.call_id.company_id
@@ -143,6 +153,12 @@ class MangoCallRecording(models.Model):
                 self.recording_id)
         except MangoError as error:
             self._mango_fetch_failed(error)
+            return
+        try:
+            self._mango_lock_row()
+        except psycopg2.errors.SerializationFailure:
+            self.env.cr.rollback()  # a notification of this recording came meanwhile
+            self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
             return
         self.attachment_id = self.env["ir.attachment"].create({
             "name": self._mango_file_name(), "raw": data, "res_model": self._name,

@@ -323,6 +323,15 @@ class TestCallCard(CardCase):
                          self.calls("K1") | self.calls("H1") | self.calls("H2"),
                          "the link opens all calls of the number")
 
+    def test_a_ukrainian_rep_reads_the_card_in_ukrainian(self):
+        self.env["res.lang"]._activate_lang("uk_UA")
+        self.env["ir.module.module"]._load_module_terms(["mango_office"], ["uk_UA"],
+                                                        overwrite=True)
+        olena = self.new_rep("olena", "108", "Олена Коваль", lang="uk_UA", tz="Europe/Kyiv")
+        self.post_all(self.call("UA1", STRANGER, "108")[:3])
+        card = self.cards(olena)[-1]
+        self.assertEqual((card["title"], card["caller"]), ("Вхідний дзвінок", "Невідомий номер"))
+
     def test_each_rep_reads_the_card_in_their_language(self):
         """One call rings at three phones: each card in its reader's language and time zone,
         with the earlier calls its reader may open."""
