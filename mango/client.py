@@ -132,7 +132,11 @@ class MangoClient:
         month, not in the future): the key to ask ``stats_result`` with."""
         payload = {"date_from": str(int(date_from)), "date_to": str(int(date_to)),
                    "fields": ",".join(STATS_FIELDS)}
-        return self.request("stats/request", payload)["key"]
+        key = self.request("stats/request", payload).get("key")
+        if not key or not isinstance(key, str):
+            raise MangoError(_lt("Mango's answer to %(path)s has no %(field)s"),
+                             path="stats/request", field="key")
+        return key
 
     def stats_result(self, key):
         """The calls of a stats request as dicts of STATS_FIELDS, or None while Mango is not
@@ -147,6 +151,8 @@ class MangoClient:
                 raise MangoError.from_code(code, http_status=response.status_code)
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
                              http_status=response.status_code)
+        if not _is_text(response):
+            raise MangoError(_lt("Mango's statistics are not in the expected format"))
         return parse_stats(response.text)
 
     def forwarding_rules(self, page=1000):
@@ -248,6 +254,14 @@ class MangoClient:
 STATS_FIELDS = ("entry_id", "records", "start", "finish", "answer", "from_extension",
                 "from_number", "to_extension", "to_number", "disconnect_reason", "line_number",
                 "location", "create")
+
+
+def _is_text(response):
+    """Whether a 200 answer of ``stats/result`` is Mango's CSV (an HTML error page, say, is
+    not: a proxy or a maintenance page in front of Mango)."""
+    kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    return kind not in ("text/html", "application/json") \
+        and not response.text.lstrip().startswith("<")
 
 
 def parse_stats(text):

@@ -113,9 +113,11 @@ class MangoEmulator:
     def add_recording(self, recording_id, data=FAKE_MP3):
         self.recordings[recording_id] = data
 
-    def fail(self, path, code=None, http_status=None, times=None):
-        """Answer ``path`` ("*" for all) with a result code or an HTTP error."""
-        self._faults[path] = {"code": code, "http_status": http_status, "times": times}
+    def fail(self, path, code=None, http_status=None, times=None, body=None):
+        """Answer ``path`` ("*" for all) with a result code or an HTTP error, or with
+        ``body`` (content type, bytes) as an unexpected answer."""
+        self._faults[path] = {"code": code, "http_status": http_status, "times": times,
+                              "body": body}
 
     def delay(self, path, seconds):
         self._delays[path] = seconds
@@ -220,6 +222,9 @@ class MangoEmulator:
         time.sleep(self._delays.get(path, self._delays.get("*", 0)))
         fault = self._take_fault(path)
         if fault:
+            if fault["body"]:
+                content_type, body = fault["body"]
+                return fault["http_status"] or 200, {"Content-Type": content_type}, body
             if fault["http_status"] == 429:
                 return _json(429, RATE_LIMIT_BODY)
             if fault["code"] is None:

@@ -228,6 +228,25 @@ class TestReconcileFromSettings(MangoCase):
         self.assertTrue(self.env["mango.call"].with_user(self.admin).mango_webhook_health()[
             "warning"])
 
+    def test_answers_mango_should_not_give_are_warnings_in_words(self):
+        """A body without the key, an HTML error page instead of the statistics: the page
+        and the health banner say so in words, the cron ends without a Traceback."""
+        answers = (
+            ("stats/request", ("application/json", b'{"result": 1000}'),
+             "В ответе Mango на stats/request нет поля key"),
+            ("stats/result", ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
+             "Статистика Mango пришла не в ожидаемом формате"),
+        )
+        for path, body, words in answers:
+            with self.subTest(path=path):
+                self.emulator.reset()
+                self.emulator.fail(path, body=body)
+                self.settings().action_mango_reconcile()
+                self.run_cron()  # no exception: Mango's answer is the run's failure
+                self.assertEqual(self.settings().mango_reconciliation_failure, words)
+                self.assertTrue(self.env["mango.call"].with_user(
+                    self.admin).mango_webhook_health()["warning"])
+
     def test_the_hourly_run_waits_for_the_one_asked_for(self):
         """Never two reconciliations of a company at once: the hourly one does not start
         while the admin's is running, and starts after it from where the last ended."""
