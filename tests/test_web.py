@@ -400,6 +400,7 @@ class TestCallCard(CardCase):
         targets = self.as_rep(self.boris, call).mango_transfer_targets()
         self.assertIn({"extension": "106", "name": "Вера Кузнецова"}, targets)
         self.assertNotIn("105", [target["extension"] for target in targets])
+        self.assertFalse(call.with_user(self.vera).has_access("read"), "not Вера's call yet")
         result = self.as_rep(self.boris, call).mango_transfer("106")
         self.assertEqual(result["message"], "Звонок переводится: Вера Кузнецова.")
         payload = self.emulator.requests_to("commands/transfer")[0]["payload"]
@@ -412,6 +413,8 @@ class TestCallCard(CardCase):
         self.assertEqual((vera[0]["status"], vera[-1]["status"]), ("ringing", "talking"),
                          "Вера's phone rang, then she answered")
         self.assertEqual(vera[0]["caller"], "Иван Петров")
+        self.assertTrue(call.with_user(self.vera).has_access("read"),
+                        "the call rang at Вера's phone: she opens it from her card")
         card = self.cards(self.boris)[-1]
         self.assertEqual((card["status"], card["talked"], card["outcome"], card["reason"]),
                          ("closed", True, "Переведён: Вера Кузнецова", ""))
