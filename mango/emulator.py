@@ -162,11 +162,18 @@ class MangoEmulator:
 
     def settle(self, timeout=30):
         """Wait until what follows the commands received so far has been posted (posting
-        here what was held)."""
-        while self._held:
-            self._post_follow_ups(self.notify_url, self._held.pop(0))
-        with self._followed:
-            self._followed.wait_for(lambda: not self._following, timeout)
+        here what was held, also what is held while waiting: a command's answer reaches
+        the test before the emulator's thread has held what follows it)."""
+        end = time.monotonic() + timeout
+        while True:
+            with self._followed:
+                if not self._following or time.monotonic() >= end:
+                    return
+                held = self._held.pop(0) if self._held else None
+                if held is None:
+                    self._followed.wait(end - time.monotonic())
+                    continue
+            self._post_follow_ups(self.notify_url, held)
 
     def notify(self, webhook_base, path, payload):
         with self._lock:
@@ -351,7 +358,9 @@ class MangoEmulator:
         notifications = getattr(self._answering, "notifications", None)
         self._answering.notifications = None
         if notifications and self.hold_follow_ups:
-            self._held.append(notifications)
+            with self._followed:
+                self._held.append(notifications)
+                self._followed.notify_all()
         elif notifications:
             threading.Thread(target=self._post_follow_ups, args=(self.notify_url, notifications),
                              daemon=True).start()

@@ -5,6 +5,7 @@ import statistics
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
 from urllib.parse import parse_qs
 
 from odoo.tests import BaseCase, Form, TransactionCase, tagged
@@ -13,7 +14,7 @@ from odoo.tools import convert_file
 from ..mango import MangoClient, parse_notification
 from ..mango.emulator import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS, DEMO_TRACKING,
                               RING, TALK, CallPlan, DemoCall, DemoTeam, MangoEmulator,
-                              demo_emulator, demo_plans, play_demo)
+                              demo_emulator, demo_plans, incoming_call, play_demo)
 from ..mango.numbers import e164
 
 KEY, SALT = "demo-key", "demo-salt"
@@ -253,6 +254,28 @@ class TestDemoCall(BaseCase):
         self.assertEqual([row["entry_id"] for row in self.emulator.stats], ["D1"])
         self.assertEqual(self.log[0], "Odoo did not take call D1")
         self.assertRegex(self.log[1], r": talked \d+ s, 9 notifications Odoo did not take$")
+
+
+    def test_settle_posts_what_a_command_holds_after_its_answer(self):
+        """A test's command is answered before the emulator's thread holds what follows
+        it: ``settle`` still posts it all, at once."""
+        self.emulator.notify_url = self.webhook.url
+        self.emulator.hold_follow_ups = True
+        self.emulator.know(incoming_call("T1", "79161234567", extension="105")[:4])
+        answered = self.emulator.answered
+
+        def late():
+            time.sleep(0.5)
+            answered()
+
+        with patch.object(self.emulator, "answered", late):
+            MangoClient(self.emulator.url, KEY, SALT).transfer("T1:105", "106",
+                                                                initiator="105")
+            started = time.monotonic()
+            self.emulator.settle(timeout=10)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual([path for path, _payload in self.webhook.received][:2],
+                         ["result/transfer", "events/call"])
 
 
 @tagged("post_install", "-at_install")
