@@ -44,6 +44,13 @@ class MangoCase(HttpCase):
         cls.company.partner_id.write({"lang": "ru_RU", "tz": "Europe/Moscow"})
 
     @classmethod
+    def russian_reps(cls, *people):
+        """Russian spoken (``speak_russian``) and a Russian rep for each (login, extension,
+        name)."""
+        cls.speak_russian()
+        return [cls.new_rep(*person) for person in people]
+
+    @classmethod
     def new_rep(cls, login, extension, name, lang="ru_RU", tz="Europe/Moscow", **kwargs):
         """A salesperson (own documents) with an extension, in their language and time zone."""
         groups = kwargs.pop("groups", "sales_team.group_sale_salesman")

@@ -169,10 +169,9 @@ class TestSharedCalls(MangoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.speak_russian()
-        cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
-        cls.boris = cls.new_rep("boris", "104", "Борис Иванов")
-        cls.carl = cls.new_rep("carl", "105", "Карл Сидоров")
+        cls.anna, cls.boris, cls.carl = cls.russian_reps(
+            ("anna", "103", "Анна Смирнова"), ("boris", "104", "Борис Иванов"),
+            ("carl", "105", "Карл Сидоров"))
         cls.ivan = cls.env["res.partner"].create({
             "name": "Иван Петров", "phone": "+7 916 123-45-67", "user_id": cls.anna.id})
         cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,

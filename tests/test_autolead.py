@@ -27,8 +27,7 @@ class RussianRepCase(MangoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.speak_russian()
-        cls.anna = cls.new_rep("anna", "103", "Анна Смирнова")
+        cls.anna, = cls.russian_reps(("anna", "103", "Анна Смирнова"))
         cls.team, cls.first_stage = cls.new_team("Продажи Москва", cls.anna)
 
     @classmethod

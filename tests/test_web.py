@@ -243,9 +243,8 @@ class TestCallCard(CardCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.speak_russian()
-        cls.boris = cls.new_rep("boris", "105", "Борис Иванов")
-        cls.vera = cls.new_rep("vera", "106", "Вера Кузнецова")
+        cls.boris, cls.vera = cls.russian_reps(("boris", "105", "Борис Иванов"),
+                                               ("vera", "106", "Вера Кузнецова"))
         cls.john = cls.new_rep("john", "107", "John Smith", lang="en_US", tz="Europe/London",
                                groups="sales_team.group_sale_salesman_all_leads")
         cls.env["mango.pbx.line"]._mango_sync(cls.company, cls.emulator.lines)
