@@ -213,7 +213,10 @@ class MangoCallWeb(models.AbstractModel):
         cards = []
         for call in legs.call_id.sorted(lambda call: (call.start_date or datetime.min, call.id),
                                         reverse=True):
-            card = call._mango_card(user, call._mango_employee_legs())
+            by_user = call._mango_employee_legs()
+            if user not in by_user:  # an extension changed hands since the call rang
+                continue
+            card = call._mango_card(user, by_user)
             if card["status"] != "closed":
                 cards.append(card)
         return cards

@@ -5,8 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..mango import MangoError
-
-from ..mango import MangoError
 from ..mango.numbers import as_written
 
 _logger = logging.getLogger(__name__)
