@@ -39,7 +39,7 @@ def stream(prefix, count, start):
         calls.append(incoming_call(f"{prefix}-{n}", f"7927{n:07d}",
                                    extension=live_workers.EXTENSION,
                                    start=start + n, answered=n % 4 != 0,
-                                   recording_id=f"{prefix}-r{n}" if n % 2 else None))
+                                   recording_ref=f"{prefix}-r{n}" if n % 2 else None))
     return calls
 
 
@@ -60,13 +60,13 @@ class Load(live_workers.Live):
         print(f"     {len(notifications)} posts in {elapsed:.1f} s "
               f"({len(notifications) / elapsed:.0f}/s) on {self.workers} workers", flush=True)
         assert statuses == [200] * len(notifications), f"statuses {sorted(set(statuses))}"
-        rows = self.env_sql("""SELECT state, count(*) FROM mango_call
-                                WHERE entry_id LIKE 'load-%%' GROUP BY state ORDER BY state""")
+        rows = self.env_sql("""SELECT state, count(*) FROM pbx_call
+                                WHERE entry_ref LIKE 'load-%%' GROUP BY state ORDER BY state""")
         expected = sorted({"answered": sum(1 for n in range(len(calls)) if n % 4),
                            "missed": sum(1 for n in range(len(calls)) if not n % 4)}.items())
         assert rows == expected, f"calls {rows}, expected {expected}"
-        errors = self.env_sql("""SELECT count(*) FROM mango_event
-                                  WHERE entry_id LIKE 'load-%%' AND state = 'error'""")
+        errors = self.env_sql("""SELECT count(*) FROM pbx_event
+                                  WHERE entry_ref LIKE 'load-%%' AND state = 'error'""")
         assert errors == [(0,)], f"{errors[0][0]} notifications in error"
 
     def stopped_mid_burst(self, calls):
@@ -92,8 +92,8 @@ class Load(live_workers.Live):
             restart.join()
         print(f"     Odoo down {time.monotonic() - down:.0f} s: {len(lost)} of "
               f"{len(notifications)} notifications never reached it", flush=True)
-        incomplete = self.env_sql("""SELECT count(*) FROM mango_call
-                                      WHERE entry_id LIKE 'down-%%' AND summary_received""")
+        incomplete = self.env_sql("""SELECT count(*) FROM pbx_call
+                                      WHERE entry_ref LIKE 'down-%%' AND summary_received""")
         print(f"     before the reconciliation: {incomplete[0][0]} of {len(calls)} calls "
               "complete", flush=True)
         first = datetime.fromtimestamp(calls[0][0][1]["timestamp"], timezone.utc)
@@ -102,9 +102,9 @@ class Load(live_workers.Live):
             "mango_reconcile_to": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")})
         started = time.monotonic()
         self.rpc("res.config.settings", "action_mango_reconcile", [settings])
-        rows = self.env_sql("""SELECT count(*), count(DISTINCT entry_id),
+        rows = self.env_sql("""SELECT count(*), count(DISTINCT entry_ref),
                                       count(*) FILTER (WHERE summary_received)
-                                 FROM mango_call WHERE entry_id LIKE 'down-%%'""")
+                                 FROM pbx_call WHERE entry_ref LIKE 'down-%%'""")
         print(f"     reconciled in {time.monotonic() - started:.0f} s: {rows[0][0]} calls, "
               f"{rows[0][1]} distinct, {rows[0][2]} with their summary", flush=True)
         assert rows == [(len(calls), len(calls), len(calls))], f"calls {rows}"
@@ -127,8 +127,8 @@ def main():
     start = int(time.time()) - 600
 
     def forget_earlier_runs():
-        for table in ("mango_event", "mango_call"):
-            load.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(load|down)-'")
+        for table in ("pbx_event", "pbx_call"):
+            load.env_sql(f"DELETE FROM {table} WHERE entry_ref ~ '^(load|down)-'")
 
     return load.run("load", [
         (f"{args.calls} calls, every notification twice, shuffled, --workers={args.workers}",

@@ -4,7 +4,7 @@
 
 Bulk-inserts partners and leads (SQL, tagged "bench-" and removed at the end), then times
 the whole match of an incoming number as Mango sends it: normalise with phonenumbers, find
-the contact and the open lead (``mango.call._mango_match``). Prints median and p99 at both
+the contact and the open lead (``pbx.call._mango_match``). Prints median and p99 at both
 sizes and the ratio 1M/10k.
 """
 import argparse
@@ -53,7 +53,7 @@ def measure(env, size, lookups):
     company = env.company
     numbers = [str(BASE + random.randint(1, size)) for _ in range(lookups // 2)]
     numbers += [str(BASE + 500_000_000 + random.randint(1, size)) for _ in range(lookups // 2)]
-    Call = env["mango.call"]
+    Call = env["pbx.call"]
     timings, found = [], 0
     for raw in numbers:
         start = time.perf_counter()

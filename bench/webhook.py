@@ -97,7 +97,7 @@ class Bench:
         for number in range(WARM_UP + self.args.calls):
             record = number >= WARM_UP
             entry = f"bench-{uuid.uuid4().hex}"
-            notifications = incoming_call(entry, self.args.known, recording_id=f"{entry}-rec")
+            notifications = incoming_call(entry, self.args.known, recording_ref=f"{entry}-rec")
             for index, (path, payload) in enumerate(notifications):
                 posted = time.time()
                 self.post(kind(index, path), path, payload, record)

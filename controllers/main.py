@@ -7,7 +7,7 @@ from odoo.http import request
 from ..mango import signature_ok
 from ..mango.events import (InvalidNotification, MalformedNotification, Ping, normalize_path,
                             parse_notification)
-from ..models.mango_call_routing import AFTER_RESPONSE
+from ..models.pbx_call_routing import AFTER_RESPONSE
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class MangoWebhook(http.Controller):
         if not modules.module.current_test:
             request.httprequest.environ[AFTER_RESPONSE] = after
         # texts stored while applying it are written in the company's language
-        request.env["mango.event"].sudo().with_company(company).with_context(
+        request.env["pbx.event"].sudo().with_company(company).with_context(
             lang=company._mango_profile().lang or None)._receive(
                 company, path, raw_json, notification, error)
         response = self._answer(200)

@@ -166,17 +166,17 @@ class MangoClient:
             if not batch or offset >= int(data.get("total") or 0):
                 return rules
 
-    def forwarding_add(self, number, mango_user_id, comment):
+    def forwarding_add(self, number, pbx_user_ref, comment):
         """Calls from ``number`` go straight to the employee (``forwarding/number/add``)."""
         self.request("forwarding/number/add", {
             "client_phone_number": str(number), "client_phone_type": 0, "status": 1,
             "forward_type": "user", "comment": comment,
-            "forward_to_user": {"forward_user_id": int(mango_user_id), "forward_contact_id": ""}})
+            "forward_to_user": {"forward_user_id": int(pbx_user_ref), "forward_contact_id": ""}})
 
-    def forwarding_change(self, forward_id, mango_user_id):
+    def forwarding_change(self, forward_id, pbx_user_ref):
         self.request("forwarding/number/change", {
             "forward_id": forward_id, "forward_type": "user",
-            "forward_to_user": {"forward_user_id": int(mango_user_id), "forward_contact_id": ""}})
+            "forward_to_user": {"forward_user_id": int(pbx_user_ref), "forward_contact_id": ""}})
 
     def forwarding_remove(self, forward_id):
         self.request("forwarding/number/remove", {"forward_id": forward_id})
@@ -189,13 +189,13 @@ class MangoClient:
         data = self.request("queries/user_info_by_dct_number", {"number": str(number)})
         return flatten_visitor(data.get("data") or {})
 
-    def recording(self, recording_id, action="download"):
+    def recording(self, recording_ref, action="download"):
         """``queries/recording/post``: Mango redirects to a one-time link; follow it.
 
         Answers ``(content_type, body)``.
         """
         response = self.post("queries/recording/post",
-                             {"recording_id": recording_id, "action": action},
+                             {"recording_id": recording_ref, "action": action},
                              allow_redirects=True)
         if response.status_code != 200 or "json" in response.headers.get("Content-Type", ""):
             data = self._json(response) or {}
@@ -208,26 +208,26 @@ class MangoClient:
 
     # -- commands (their outcome also arrives later as result/<command>) -----------
 
-    def callback(self, extension, to_number, command_id=None, line_number=None):
+    def callback(self, extension, to_number, command_ref=None, line_number=None):
         """Ring the employee's phone first, then dial ``to_number``."""
-        payload = {"command_id": command_id or self.new_command_id(),
+        payload = {"command_id": command_ref or self.new_command_id(),
                    "from": {"extension": str(extension)}, "to_number": str(to_number)}
         if line_number:
             payload["line_number"] = line_number
         self.request("commands/callback", payload)
         return payload["command_id"]
 
-    def callback_group(self, from_number, to_number, line_number, command_id=None):
+    def callback_group(self, from_number, to_number, line_number, command_ref=None):
         """``commands/callback_group``: a customer's number and a group's extension; the
         one in ``from_number`` is dialled first (reference §3.2)."""
-        payload = {"command_id": command_id or self.new_command_id("group"),
+        payload = {"command_id": command_ref or self.new_command_id("group"),
                    "from": str(from_number), "to": str(to_number), "line_number": line_number}
         self.request("commands/callback_group", payload)
         return payload["command_id"]
 
-    def route(self, call_id, to_number, command_id=None, display_name=None):
+    def route(self, call_id, to_number, command_ref=None, display_name=None):
         """Send a call waiting in the voice menu or queue to ``to_number``."""
-        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id,
+        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id,
                    "to_number": str(to_number)}
         if display_name:
             payload["sip_headers"] = {"From/display-name": truncate_utf8(
@@ -235,18 +235,18 @@ class MangoClient:
         self.request("commands/route", payload)
         return payload["command_id"]
 
-    def transfer(self, call_id, to_number, initiator, method="blind", command_id=None):
+    def transfer(self, call_id, to_number, initiator, method="blind", command_ref=None):
         """Transfer the connected leg ``call_id`` to ``to_number`` on behalf of ``initiator``,
         the employee's extension on the leg (reference §3.4): blind, the employee leaves the
         call while the new leg rings; "hold" for a consultative transfer."""
-        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id,
+        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id,
                    "method": method, "to_number": str(to_number), "initiator": str(initiator)}
         self.request("commands/transfer", payload)
         return payload["command_id"]
 
-    def hangup(self, call_id, command_id=None):
+    def hangup(self, call_id, command_ref=None):
         """End the leg ``call_id`` (reference §3.5)."""
-        payload = {"command_id": command_id or self.new_command_id(), "call_id": call_id}
+        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id}
         self.request("commands/call/hangup", payload)
         return payload["command_id"]
 

@@ -110,8 +110,8 @@ class MangoEmulator:
     def add_user(self, name, extension, email="", user_id=None):
         self.users.append(mango_user(name, extension, email, user_id))
 
-    def add_recording(self, recording_id, data=FAKE_MP3):
-        self.recordings[recording_id] = data
+    def add_recording(self, recording_ref, data=FAKE_MP3):
+        self.recordings[recording_ref] = data
 
     def fail(self, path, code=None, http_status=None, times=None, body=None):
         """Answer ``path`` ("*" for all) with a result code or an HTTP error, or with
@@ -126,11 +126,11 @@ class MangoEmulator:
         with self._lock:
             return [r for r in self.requests if r["path"] == path]
 
-    def notified_for(self, entry_id):
+    def notified_for(self, entry_ref):
         """What the emulator posted to Odoo of one call, in order, delivered or not."""
         with self._lock:
             return [(path, payload) for path, payload in self.notified
-                    if payload.get("entry_id") == entry_id]
+                    if payload.get("entry_id") == entry_ref]
 
     def clear(self):
         with self._lock:
@@ -277,11 +277,11 @@ class MangoEmulator:
         return users
 
     def _recording(self, payload):
-        recording_id = payload.get("recording_id")
-        if recording_id not in self.recordings:
+        recording_ref = payload.get("recording_id")
+        if recording_ref not in self.recordings:
             return _json(420, {"code": 3320})
         token = secrets.token_urlsafe(16)
-        self._files[token] = self.recordings[recording_id]
+        self._files[token] = self.recordings[recording_ref]
         host, port = self._server.server_address[:2]
         return 302, {"Location": f"http://{host}:{port}/files/{token}"}, b""
 
@@ -402,7 +402,7 @@ class MangoEmulator:
             _leg(entry, f"{entry}:{command['to_number']}", 1, "Appeared", when, "abonent",
                  {**caller, "taken_from_call_id": leg["call_id"]},
                  self._at(command["to_number"], dst.get("line_number")),
-                 command_id=command["command_id"]),
+                 command_ref=command["command_id"]),
         ]
 
     def _transferred(self, leg, command):
@@ -421,7 +421,7 @@ class MangoEmulator:
             _leg(entry, leg["call_id"], seq + 1, "OnHold", when, "abonent", src, dst, **how),
             _leg(entry, new, 1, "Appeared", when, "abonent",
                  {"extension": initiator, "number": employee.get("number", "")}, target,
-                 command_id=command["command_id"], **how),
+                 command_ref=command["command_id"], **how),
             _leg(entry, leg["call_id"], seq + 2, "Disconnected", when, "abonent", src, dst,
                  disconnect_reason=TRANSFERRED, **how),
             _leg(entry, new, 2, "Appeared", when, "abonent",
@@ -483,30 +483,30 @@ def _handler(emulator):
 
 # -- call scenarios: the notifications Mango posts for one call (reference §2.3-2.6) -------
 
-def _leg(entry_id, call_id, seq, state, timestamp, location, src, dst, **extra):
-    return ("events/call", {"entry_id": entry_id, "call_id": call_id, "timestamp": timestamp,
+def _leg(entry_ref, call_id, seq, state, timestamp, location, src, dst, **extra):
+    return ("events/call", {"entry_id": entry_ref, "call_id": call_id, "timestamp": timestamp,
                             "seq": seq, "call_state": state, "location": location,
                             "from": src, "to": dst, **extra})
 
 
-def _summary(entry_id, direction, src, dst, line, times, answered, reason):
+def _summary(entry_ref, direction, src, dst, line, times, answered, reason):
     create, forward, talk, end = times
     return ("events/summary", {
-        "entry_id": entry_id, "call_direction": direction, "from": src, "to": dst,
+        "entry_id": entry_ref, "call_direction": direction, "from": src, "to": dst,
         "line_number": line, "create_time": create, "forward_time": forward,
         "talk_time": talk if answered else 0, "end_time": end,
         "entry_result": 1 if answered else 0, "disconnect_reason": reason})
 
 
-def _recording(entry_id, call_id, recording_id, extension, start, end):
-    base = {"recording_id": recording_id, "entry_id": entry_id, "call_id": call_id,
+def _recording(entry_ref, call_id, recording_ref, extension, start, end):
+    base = {"recording_id": recording_ref, "entry_id": entry_ref, "call_id": call_id,
             "extension": extension}
     return [("events/recording", {**base, "recording_state": "Started", "seq": 1,
                                   "timestamp": start}),
             ("events/recording", {**base, "recording_state": "Completed", "seq": 2,
                                   "timestamp": end, "completion_code": 1000,
                                   "recipient": "Cloud"}),
-            ("events/record/added", {"entry_id": entry_id, "recording_id": recording_id,
+            ("events/record/added", {"entry_id": entry_ref, "recording_id": recording_ref,
                                      "product_id": 300022532, "user_id": 400001,
                                      "timestamp": end + 5})]
 
@@ -526,55 +526,55 @@ def stats_row(notifications):
             "create": summary["create_time"]}
 
 
-def incoming_call(entry_id, caller, line="74951234567", extension="101", answered=True,
-                  start=None, talk_seconds=42, recording_id=None):
+def incoming_call(entry_ref, caller, line="74951234567", extension="101", answered=True,
+                  start=None, talk_seconds=42, recording_ref=None):
     """A customer calls the line, hears the voice menu, then the employee's phone rings."""
     t0 = int(start or time.time())
-    ivr, leg = f"{entry_id}:ivr", f"{entry_id}:{extension}"
+    ivr, leg = f"{entry_ref}:ivr", f"{entry_ref}:{extension}"
     src = {"number": caller} if caller else {}
     device = f"sip:{extension}@demo.mangosip.ru"
     at_employee = {"extension": extension, "number": device, "line_number": line}
     notifications = [
-        _leg(entry_id, ivr, 1, "Appeared", t0, "ivr", src,
+        _leg(entry_ref, ivr, 1, "Appeared", t0, "ivr", src,
              {"number": line, "line_number": line}),
-        _leg(entry_id, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
+        _leg(entry_ref, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
              {"number": line, "line_number": line}, disconnect_reason=1100),
-        _leg(entry_id, leg, 1, "Appeared", t0 + 3, "abonent",
+        _leg(entry_ref, leg, 1, "Appeared", t0 + 3, "abonent",
              {**src, "taken_from_call_id": ivr}, at_employee),
     ]
     talk, end = t0 + 8, t0 + 8 + talk_seconds
     if answered:
         notifications += [
-            _leg(entry_id, leg, 2, "Connected", talk, "abonent", src, at_employee),
-            _leg(entry_id, leg, 3, "Disconnected", end, "abonent", src, at_employee,
+            _leg(entry_ref, leg, 2, "Connected", talk, "abonent", src, at_employee),
+            _leg(entry_ref, leg, 3, "Disconnected", end, "abonent", src, at_employee,
                  disconnect_reason=1110)]
     else:
         end = t0 + 23
-        notifications.append(_leg(entry_id, leg, 2, "Disconnected", end, "abonent", src,
+        notifications.append(_leg(entry_ref, leg, 2, "Disconnected", end, "abonent", src,
                                   at_employee, disconnect_reason=1111))
-    notifications.append(_summary(entry_id, 1, src, {"extension": extension, "number": device},
+    notifications.append(_summary(entry_ref, 1, src, {"extension": extension, "number": device},
                                   line, (t0, t0 + 3, talk, end), answered,
                                   1110 if answered else 1111))
-    if recording_id and answered:
-        notifications += _recording(entry_id, leg, recording_id, extension, talk, end)
+    if recording_ref and answered:
+        notifications += _recording(entry_ref, leg, recording_ref, extension, talk, end)
     return notifications
 
 
-def outgoing_call(entry_id, extension, number, answered=True, start=None, talk_seconds=30,
+def outgoing_call(entry_ref, extension, number, answered=True, start=None, talk_seconds=30,
                   line="74951234567"):
     """An employee calls a customer from their phone."""
     t0 = int(start or time.time())
-    leg = f"{entry_id}:out"
+    leg = f"{entry_ref}:out"
     src = {"extension": extension, "number": f"sip:{extension}@demo.mangosip.ru"}
     dst = {"number": number, "line_number": line}
     talk, end = t0 + 6, t0 + 6 + (talk_seconds if answered else 14)
-    notifications = [_leg(entry_id, leg, 1, "Appeared", t0, "abonent", src, dst)]
+    notifications = [_leg(entry_ref, leg, 1, "Appeared", t0, "abonent", src, dst)]
     if answered:
-        notifications.append(_leg(entry_id, leg, 2, "Connected", talk, "abonent", src, dst))
+        notifications.append(_leg(entry_ref, leg, 2, "Connected", talk, "abonent", src, dst))
     notifications += [
-        _leg(entry_id, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
+        _leg(entry_ref, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
              disconnect_reason=1120 if answered else 1111),
-        _summary(entry_id, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
+        _summary(entry_ref, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
                  1120 if answered else 1111)]
     return notifications
 
@@ -678,9 +678,9 @@ class DemoCall:
     POLL = 0.25  # seconds between two looks at what the emulator did
     GRACE = 1.0  # seconds the emulator takes to post what it does for a command
 
-    def __init__(self, emulator, webhook, plan, entry_id, team=None, scale=1.0, log=print,
+    def __init__(self, emulator, webhook, plan, entry_ref, team=None, scale=1.0, log=print,
                  closing=None):
-        self.emulator, self.webhook, self.plan, self.entry_id = emulator, webhook, plan, entry_id
+        self.emulator, self.webhook, self.plan, self.entry_ref = emulator, webhook, plan, entry_ref
         self.team, self.scale, self.log = team or DemoTeam(), scale, log
         self.closing = closing or threading.Event()  # the demo stops: the caller hangs up
         self.t0, self.started = int(time.time()), time.monotonic()
@@ -697,7 +697,7 @@ class DemoCall:
             outcome = self._incoming() if self.plan.direction == "incoming" else self._outgoing()
             failed = f", {self.undelivered} notifications Odoo did not take" \
                 if self.undelivered else ""
-            self.log(f"{self.plan.direction} call {self.entry_id} {self.plan.number} ext "
+            self.log(f"{self.plan.direction} call {self.entry_ref} {self.plan.number} ext "
                      f"{self.extension}: {outcome}{failed}", flush=True)
         finally:
             if self.holding:
@@ -706,14 +706,14 @@ class DemoCall:
     def _incoming(self):
         plan, caller = self.plan, {"number": self.plan.number}
         dct = {"dct": {"number": plan.tracking, "type": 1}} if plan.tracking else {}
-        ivr = self._open(f"{self.entry_id}:ivr", "ivr", caller,
+        ivr = self._open(f"{self.entry_ref}:ivr", "ivr", caller,
                          {"number": plan.line, "line_number": plan.line}, **dct)
         if self._wait(GREETING) == "moved":  # Odoo routes a known caller meanwhile
             leg = self._switch(ivr)
         else:
             self._end(ivr, 1100)
             extension = self._take(plan.extension)
-            leg = self._open(f"{self.entry_id}:{extension}", "abonent",
+            leg = self._open(f"{self.entry_ref}:{extension}", "abonent",
                              {**caller, "taken_from_call_id": ivr}, {
                                  "extension": extension, "line_number": plan.line,
                                  "number": f"sip:{extension}@demo.mangosip.ru"}, **dct)
@@ -721,7 +721,7 @@ class DemoCall:
 
     def _outgoing(self):
         extension = self._take(self.plan.extension, choose=False)
-        leg = self._open(f"{self.entry_id}:out", "abonent", {
+        leg = self._open(f"{self.entry_ref}:out", "abonent", {
             "extension": extension, "number": f"sip:{extension}@demo.mangosip.ru"},
             {"number": self.plan.number, "line_number": self.plan.line})
         return self._converse(leg, self.t0, 1120)
@@ -754,7 +754,7 @@ class DemoCall:
     # -- what the emulator did to the call --------------------------------------------------
 
     def _events(self, call_id=None):
-        return [payload for path, payload in self.emulator.notified_for(self.entry_id)
+        return [payload for path, payload in self.emulator.notified_for(self.entry_ref)
                 if path == "events/call" and call_id in (None, payload.get("call_id"))]
 
     def _moved(self):
@@ -798,7 +798,7 @@ class DemoCall:
 
     def _open(self, call_id, location, src, dst, **extra):
         self.legs.append(call_id)
-        self._post(_leg(self.entry_id, call_id, 1, "Appeared", self.now(), location, src, dst,
+        self._post(_leg(self.entry_ref, call_id, 1, "Appeared", self.now(), location, src, dst,
                         **extra))
         return call_id
 
@@ -833,13 +833,13 @@ class DemoCall:
         src, dst = ({"number": plan.number}, employee) if incoming else \
             (employee, {"number": plan.number})
         end = self.now()
-        notifications = [_summary(self.entry_id, 1 if incoming else 2, src, dst, plan.line,
+        notifications = [_summary(self.entry_ref, 1 if incoming else 2, src, dst, plan.line,
                                   (self.t0, forwarded, answered or end, end), bool(answered),
                                   last.get("disconnect_reason", 1100))]
         if answered:
-            recording = f"rec-{self.entry_id}"
+            recording = f"rec-{self.entry_ref}"
             self.emulator.add_recording(recording)
-            notifications += _recording(self.entry_id, self.legs[-1], recording,
+            notifications += _recording(self.entry_ref, self.legs[-1], recording,
                                         employee.get("extension", ""), answered, end)
         self._post(*notifications)
 
@@ -851,7 +851,7 @@ class DemoCall:
             except requests.RequestException:
                 self.undelivered += 1
                 if self.undelivered == 1:
-                    self.log(f"Odoo did not take call {self.entry_id}", flush=True)
+                    self.log(f"Odoo did not take call {self.entry_ref}", flush=True)
 
 
 def play_demo(emulator, webhook, plans, scale=1.0, log=print):

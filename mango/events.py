@@ -10,7 +10,7 @@ Two kinds of failure:
   a field that identifies the notification is missing). The webhook answers 400.
 * :class:`InvalidNotification`: a notification whose values cannot be applied (a number
   that is not one, a time out of range, a NUL character). It is journaled as an error,
-  with ``entry_id`` when that much could be read, and Mango gets its 200.
+  with ``entry_ref`` when that much could be read, and Mango gets its 200.
 
 Values Mango may add later (new call states, locations, directions) are not errors:
 they are kept as received. Numbers and extensions stay strings. Times are Unix
@@ -39,7 +39,7 @@ class MalformedNotification(ValueError):
 class InvalidNotification(ValueError):
     """An authenticated notification whose values cannot be applied: journal it as an error."""
 
-    entry_id = ""
+    entry_ref = ""
 
 
 def _invalid(name, what):
@@ -129,37 +129,37 @@ class Ping:
 @dataclass(frozen=True)
 class CallEvent:
     """``events/call``: one leg of a call changed state."""
-    entry_id: str
-    call_id: str
+    entry_ref: str
+    leg_ref: str
     timestamp: int
     seq: int
     call_state: str  # one of CALL_STATES, or a newer state kept as received
     location: str = ""
     from_extension: str = ""
     from_number: str = ""
-    taken_from_call_id: str = ""
+    taken_from_leg_ref: str = ""
     to_extension: str = ""
     to_number: str = ""
     line_number: str = ""
     acd_group: str = ""
     disconnect_reason: int = 0
-    command_id: str = ""
+    command_ref: str = ""
     dct_number: str = ""
     dct_type: int = 0
 
     @classmethod
     def parse(cls, data):
-        entry_id, call_id = _id(data, "entry_id", True), _id(data, "call_id", True)
+        entry_ref, leg_ref = _id(data, "entry_id", True), _id(data, "call_id", True)
         state = _text(data, "call_state", required=True, limit=64)
         seq, timestamp = _int(data, "seq", True, (0, INT4[1])), _time(data, "timestamp", True)
         src, dst, dct = _obj(data, "from"), _obj(data, "to"), _obj(data, "dct")
         return cls(
-            entry_id=entry_id, call_id=call_id, timestamp=timestamp, seq=seq, call_state=state,
+            entry_ref=entry_ref, leg_ref=leg_ref, timestamp=timestamp, seq=seq, call_state=state,
             location=_text(data, "location", limit=64), **_parties(data),
-            taken_from_call_id=_id(src, "taken_from_call_id"),
+            taken_from_leg_ref=_id(src, "taken_from_call_id"),
             line_number=_text(dst, "line_number"), acd_group=_text(dst, "acd_group"),
             disconnect_reason=_int(data, "disconnect_reason"),
-            command_id=_id(data, "command_id"),
+            command_ref=_id(data, "command_id"),
             dct_number=_text(dct, "number"), dct_type=_int(dct, "type"),
         )
 
@@ -167,7 +167,7 @@ class CallEvent:
 @dataclass(frozen=True)
 class Summary:
     """``events/summary``: the final word on a whole call (entry)."""
-    entry_id: str
+    entry_ref: str
     direction: int  # 0 internal, 1 incoming, 2 outgoing; a newer value is kept as received
     from_extension: str = ""
     from_number: str = ""
@@ -189,11 +189,11 @@ class Summary:
 
     @classmethod
     def parse(cls, data):
-        entry_id = _id(data, "entry_id", True)
+        entry_ref = _id(data, "entry_id", True)
         direction = _int(data, "call_direction", required=True)
         dct = _obj(data, "dct")
         return cls(
-            entry_id=entry_id, direction=direction, **_parties(data),
+            entry_ref=entry_ref, direction=direction, **_parties(data),
             line_number=_text(data, "line_number"),
             create_time=_time(data, "create_time"), forward_time=_time(data, "forward_time"),
             talk_time=_time(data, "talk_time"), end_time=_time(data, "end_time"),
@@ -206,10 +206,10 @@ class Summary:
 @dataclass(frozen=True)
 class RecordingEvent:
     """``events/recording``: a recording started, moved to another leg, or completed."""
-    recording_id: str
+    recording_ref: str
     recording_state: str  # one of RECORDING_STATES, or a newer state kept as received
-    entry_id: str
-    call_id: str = ""
+    entry_ref: str
+    leg_ref: str = ""
     seq: int = 0
     extension: str = ""
     timestamp: int = 0
@@ -217,11 +217,11 @@ class RecordingEvent:
 
     @classmethod
     def parse(cls, data):
-        recording_id, entry_id = _id(data, "recording_id", True), _id(data, "entry_id", True)
+        recording_ref, entry_ref = _id(data, "recording_id", True), _id(data, "entry_id", True)
         return cls(
-            recording_id=recording_id,
+            recording_ref=recording_ref,
             recording_state=_text(data, "recording_state", required=True, limit=64),
-            entry_id=entry_id, call_id=_id(data, "call_id"),
+            entry_ref=entry_ref, leg_ref=_id(data, "call_id"),
             seq=_int(data, "seq", bounds=(0, INT4[1])), extension=_text(data, "extension"),
             timestamp=_time(data, "timestamp"), completion_code=_int(data, "completion_code"),
         )
@@ -230,15 +230,15 @@ class RecordingEvent:
 @dataclass(frozen=True)
 class RecordAdded:
     """``events/record/added``: a recording is stored and can be downloaded."""
-    recording_id: str
-    entry_id: str
+    recording_ref: str
+    entry_ref: str
     user_id: int = 0
     timestamp: int = 0
 
     @classmethod
     def parse(cls, data):
-        return cls(recording_id=_id(data, "recording_id", True),
-                   entry_id=_id(data, "entry_id", True),
+        return cls(recording_ref=_id(data, "recording_id", True),
+                   entry_ref=_id(data, "entry_id", True),
                    user_id=_int(data, "user_id", bounds=(-2 ** 63, 2 ** 63 - 1)),
                    timestamp=_time(data, "timestamp"))
 
@@ -246,8 +246,8 @@ class RecordAdded:
 @dataclass(frozen=True)
 class Dtmf:
     """``events/dtmf``: digits the caller typed in the voice menu."""
-    entry_id: str
-    call_id: str
+    entry_ref: str
+    leg_ref: str
     dtmf: str
     seq: int = 0
     location: str = ""
@@ -255,7 +255,7 @@ class Dtmf:
 
     @classmethod
     def parse(cls, data):
-        return cls(entry_id=_id(data, "entry_id", True), call_id=_id(data, "call_id", True),
+        return cls(entry_ref=_id(data, "entry_id", True), leg_ref=_id(data, "call_id", True),
                    dtmf=_text(data, "dtmf"), seq=_int(data, "seq", bounds=(0, INT4[1])),
                    location=_text(data, "location", limit=64), timestamp=_time(data, "timestamp"))
 
@@ -263,13 +263,13 @@ class Dtmf:
 @dataclass(frozen=True)
 class SmsStatus:
     """``events/sms``: delivery status of an SMS sent by a command."""
-    command_id: str
+    command_ref: str
     reason: int
     timestamp: int = 0
 
     @classmethod
     def parse(cls, data):
-        return cls(command_id=_id(data, "command_id", True), reason=_int(data, "reason", True),
+        return cls(command_ref=_id(data, "command_id", True), reason=_int(data, "reason", True),
                    timestamp=_time(data, "timestamp"))
 
 
@@ -277,12 +277,12 @@ class SmsStatus:
 class CommandResult:
     """``result/<command>``: the asynchronous outcome of a command we sent."""
     command: str
-    command_id: str
+    command_ref: str
     result: int
 
     @classmethod
     def parse(cls, data, command):
-        return cls(command=command, command_id=_id(data, "command_id", True),
+        return cls(command=command, command_ref=_id(data, "command_id", True),
                    result=_int(data, "result", True))
 
 
@@ -346,6 +346,6 @@ def parse_notification(path, json_str):
         if path.startswith("result/") and path not in ("result/stat", "result/stats"):
             return CommandResult.parse(data, path[len("result/"):])
     except InvalidNotification as error:
-        error.entry_id = entry_id_of(data)
+        error.entry_ref = entry_id_of(data)
         raise
     return Other(path=path, data=data)

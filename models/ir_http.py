@@ -9,8 +9,8 @@ class IrHttp(models.AbstractModel):
         widget's Mango button shows only where the user has one."""
         result = super().session_info()
         companies = result.get("user_companies", {}).get("allowed_companies", {})
-        Extension = self.env["mango.extension"]
+        Extension = self.env["pbx.extension"]
         for company in self.env["res.company"].browse(list(companies)):
-            companies[company.id]["mango_extension"] = Extension._mango_extension(
+            companies[company.id]["pbx_extension"] = Extension._pbx_extension(
                 company, self.env.user) or False
         return result

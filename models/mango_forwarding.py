@@ -37,27 +37,27 @@ class MangoForwarding(models.AbstractModel):
         """{number digits: Mango user id} of the customers whose salesperson has one."""
         params = {"company": company.id}
         self.env.cr.execute(SQL(
-            """SELECT number, mango_user_id FROM (
-                   SELECT partner.phone_sanitized AS number, ext.mango_user_id, 0 AS priority,
+            """SELECT number, pbx_user_ref FROM (
+                   SELECT partner.phone_sanitized AS number, ext.pbx_user_ref, 0 AS priority,
                           partner.write_date, partner.id
                      FROM res_partner partner
                      JOIN res_partner commercial
                        ON commercial.id = COALESCE(partner.commercial_partner_id, partner.id)
-                     JOIN mango_extension ext
+                     JOIN pbx_extension ext
                        ON ext.company_id = %(company)s
                       AND ext.user_id = COALESCE(partner.user_id, commercial.user_id)
                     WHERE partner.active AND partner.phone_sanitized IS NOT NULL
                       AND (partner.company_id = %(company)s OR partner.company_id IS NULL)
-                      AND ext.mango_user_id IS NOT NULL
+                      AND ext.pbx_user_ref IS NOT NULL
                    UNION ALL
-                   SELECT lead.phone_sanitized, ext.mango_user_id, 1, lead.write_date, lead.id
+                   SELECT lead.phone_sanitized, ext.pbx_user_ref, 1, lead.write_date, lead.id
                      FROM crm_lead lead
-                     JOIN mango_extension ext
+                     JOIN pbx_extension ext
                        ON ext.company_id = %(company)s AND ext.user_id = lead.user_id
                     WHERE lead.active AND lead.won_status = 'pending'
                       AND lead.phone_sanitized IS NOT NULL
                       AND (lead.company_id = %(company)s OR lead.company_id IS NULL)
-                      AND ext.mango_user_id IS NOT NULL) wanted
+                      AND ext.pbx_user_ref IS NOT NULL) wanted
                ORDER BY priority, write_date, id""", **params))
         # later rows win: an open lead's salesperson over the contact's, the newest lead last
         return {number.lstrip("+"): str(user) for number, user in self.env.cr.fetchall()}

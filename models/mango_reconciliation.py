@@ -157,7 +157,7 @@ class MangoReconciliation(models.AbstractModel):
                 break
         if rows is None:
             raise MangoError(NOT_READY, seconds=int(POLL_SECONDS * POLLS))
-        lost = self.env["mango.call"]
+        lost = self.env["pbx.call"]
         for row in rows:
             lost |= self._mango_recover(company, row)
         if lost:
@@ -172,17 +172,17 @@ class MangoReconciliation(models.AbstractModel):
         was missing), else an empty recordset: a recording that was only late is queued
         without counting as lost.
         """
-        Event = self.env["mango.event"].sudo().with_context(
+        Event = self.env["pbx.event"].sudo().with_context(
             lang=company.partner_id.lang,
             mango_quiet=_to_int(row["start"]) < _epoch(fields.Datetime.now() - QUIET_AFTER))
-        entry = row["entry_id"]
-        call = self.env["mango.call"].sudo().search([("company_id", "=", company.id),
-                                                     ("entry_id", "=", entry)])
-        known = set(call.recording_ids.mapped("recording_id"))
+        entry = row["entry_ref"]
+        call = self.env["pbx.call"].sudo().search([("company_id", "=", company.id),
+                                                     ("entry_ref", "=", entry)])
+        known = set(call.recording_ids.mapped("recording_ref"))
         notifications = []
         if not call.summary_received:
             notifications.append(("reconciliation/summary", _summary(row)))
-        notifications += [("reconciliation/record", {"entry_id": entry, "recording_id": rec,
+        notifications += [("reconciliation/record", {"entry_ref": entry, "recording_ref": rec,
                                                      "timestamp": _to_int(row["finish"])})
                           for rec in row["records"] if rec not in known]
         lost = False
@@ -194,9 +194,9 @@ class MangoReconciliation(models.AbstractModel):
                 event._process()
                 lost = lost or path == "reconciliation/summary"
         if not lost:
-            return self.env["mango.call"]
-        return self.env["mango.call"].sudo().search([("company_id", "=", company.id),
-                                                     ("entry_id", "=", entry)])
+            return self.env["pbx.call"]
+        return self.env["pbx.call"].sudo().search([("company_id", "=", company.id),
+                                                     ("entry_ref", "=", entry)])
 
     @api.model
     def _mango_warn_admins(self, company, calls, date_from, date_to):
@@ -212,7 +212,7 @@ class MangoReconciliation(models.AbstractModel):
             env = call.env
             summary = env._("Mango notifications did not reach Odoo")
             if self.env["mail.activity"].sudo().search_count([
-                    ("res_model", "=", "mango.call"), ("user_id", "=", admin.id),
+                    ("res_model", "=", "pbx.call"), ("user_id", "=", admin.id),
                     ("summary", "=", summary)], limit=1):
                 continue  # warned already; one open to-do is enough
             tz = admin.tz or "UTC"
@@ -258,7 +258,7 @@ def _summary(row):
     else:
         direction = 1
     answer = _to_int(row["answer"])
-    return {"entry_id": row["entry_id"], "call_direction": direction,
+    return {"entry_ref": row["entry_ref"], "call_direction": direction,
             "from": {"extension": row["from_extension"], "number": row["from_number"]},
             "to": {"extension": row["to_extension"], "number": row["to_number"]},
             "line_number": row["line_number"], "create_time": _to_int(row["start"]),

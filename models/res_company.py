@@ -123,7 +123,7 @@ class ResCompany(models.Model):
     def _mango_health(self):
         """(when the last notification came, how many are in error) for the journal."""
         self.ensure_one()
-        Event = self.env["mango.event"].sudo()
+        Event = self.env["pbx.event"].sudo()
         domain = [("company_id", "=", self.id)]
         last = Event.search_fetch(domain, ["create_date"], order="id desc", limit=1)
         return last.create_date, Event.search_count(domain + [("state", "=", "error")])

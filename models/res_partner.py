@@ -8,8 +8,8 @@ class ResPartner(models.Model):
     phone_sanitized = fields.Char(index="btree_not_null")
     # Salespeople read the calls of the contacts they are the salesperson of (record rules).
     user_id = fields.Many2one(index="btree_not_null")
-    mango_call_count = fields.Integer(string="Number of Calls",
-                                      compute="_compute_mango_call_count",
+    pbx_call_count = fields.Integer(string="Number of Calls",
+                                      compute="_compute_pbx_call_count",
                                       groups="sales_team.group_sale_salesman")
 
     def write(self, vals):
@@ -19,17 +19,17 @@ class ResPartner(models.Model):
             self.env.registry.clear_cache()  # a company's language or country: _mango_profile
         return result
 
-    def _mango_calls_domain(self):
+    def _pbx_calls_domain(self):
         """The calls of this contact, of its company and of the company's other contacts."""
         return [("partner_id", "child_of", self.commercial_partner_id.ids)]
 
-    def _compute_mango_call_count(self):
-        Call = self.env["mango.call"]
+    def _compute_pbx_call_count(self):
+        Call = self.env["pbx.call"]
         for partner in self:
-            partner.mango_call_count = partner.id and Call.search_count(
-                partner._mango_calls_domain())
+            partner.pbx_call_count = partner.id and Call.search_count(
+                partner._pbx_calls_domain())
 
-    def action_mango_calls(self):
+    def action_pbx_calls(self):
         self.ensure_one()
-        return self.env["mango.call"]._mango_calls_action(
-            self._mango_calls_domain(), self.env._("Calls of %(name)s", name=self.display_name))
+        return self.env["pbx.call"]._pbx_calls_action(
+            self._pbx_calls_domain(), self.env._("Calls of %(name)s", name=self.display_name))

@@ -51,13 +51,13 @@ def main():
         emulator.add_recording(f"shot-{start}")
         emulator.play(webhook, incoming_call(f"shot-{start}", CUSTOMER, extension="102",
                                              start=start, talk_seconds=187,
-                                             recording_id=f"shot-{start}"))
+                                             recording_ref=f"shot-{start}"))
         emulator.play(webhook, incoming_call(f"shot-{start}-m", "79035550011", extension="102",
                                              start=start + 900, answered=False))
         customer = call("res.partner", "search", [("phone_sanitized", "=", "+" + CUSTOMER)],
                         limit=1)[0]
         for _wait in range(30):  # the cron fetches the recording in the background
-            if call("mango.call.recording", "search_count", [("fetch_state", "=", "done")]):
+            if call("pbx.call.recording", "search_count", [("fetch_state", "=", "done")]):
                 break
             time.sleep(1)
         with sync_playwright() as playwright:
@@ -92,25 +92,25 @@ def main():
 
             admin = login("admin")
             shot(admin, "chatter", ".o-mail-Message", f"/odoo/contacts/{customer}")
-            shot(admin, "calls", ".o_mango_health", "/odoo/action-mango_office.mango_call_action")
+            shot(admin, "calls", ".o_mango_health", "/odoo/action-mango_office.pbx_call_action")
             shot(admin, "settings", "#mango_office_connection",
                  "/odoo/action-crm.crm_config_settings_action")
             shot(admin, "import", ".modal .o_data_row",
-                 "/odoo/action-mango_office.mango_user_import_action")
+                 "/odoo/action-mango_office.pbx_user_import_action")
 
             rep = login("boris")
             rep.goto(args.odoo + "/odoo/crm")
             rep.wait_for_selector(".o_kanban_view")
             time.sleep(2)  # the bus is connected
             # the card of the call played next alone: Борис closes the cards of earlier calls
-            while rep.locator(".o_mango_call_card_close").count():
-                rep.locator(".o_mango_call_card_close").first.click()
+            while rep.locator(".o_pbx_call_card_close").count():
+                rep.locator(".o_pbx_call_card_close").first.click()
             card_call = DemoCall(emulator, webhook, CARD_CALL, f"shot-{int(time.time())}-card")
             playing = threading.Thread(target=card_call.run)
             playing.start()
             for status, timeout in (("ringing", CARD_CALL.ring), ("talking", CARD_CALL.ring),
                                     ("closed", CARD_CALL.talk + 5)):
-                shot(rep, f"card_{status}", f".o_mango_call_card_{status}", timeout=timeout)
+                shot(rep, f"card_{status}", f".o_pbx_call_card_{status}", timeout=timeout)
             playing.join()
             browser.close()
     finally:

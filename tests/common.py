@@ -25,9 +25,9 @@ class MangoCase(HttpCase):
         cls.company.write({"mango_api_url": cls.emulator.url, "mango_api_key": KEY,
                            "mango_api_salt": SALT})
         cls.rep = new_test_user(cls.env, "rep", groups="sales_team.group_sale_salesman",
-                                name="Rep One", mango_extension="101")
+                                name="Rep One", pbx_extension="101")
         cls.rep2 = new_test_user(cls.env, "rep2", groups="sales_team.group_sale_salesman",
-                                 name="Rep Two", mango_extension="102")
+                                 name="Rep Two", pbx_extension="102")
         cls.sales_manager = new_test_user(cls.env, "sales_manager", name="Sales Manager",
                                           groups="sales_team.group_sale_manager")
 
@@ -55,7 +55,7 @@ class MangoCase(HttpCase):
         """A salesperson (own documents) with an extension, in their language and time zone."""
         groups = kwargs.pop("groups", "sales_team.group_sale_salesman")
         return new_test_user(cls.env, login, groups=groups, name=name, lang=lang, tz=tz,
-                             mango_extension=extension, **kwargs)
+                             pbx_extension=extension, **kwargs)
 
     def post(self, path, payload, key=KEY, salt=SALT):
         """Post a notification to the webhook as Mango does, signed with key and salt."""
@@ -81,12 +81,12 @@ class MangoCase(HttpCase):
         self.env.invalidate_all()
         return result
 
-    def calls(self, entry_id=None):
-        domain = [("entry_id", "=", entry_id)] if entry_id else []
-        return self.env["mango.call"].search(domain)
+    def calls(self, entry_ref=None):
+        domain = [("entry_ref", "=", entry_ref)] if entry_ref else []
+        return self.env["pbx.call"].search(domain)
 
     def journal(self):
-        return self.env["mango.event"].search([])
+        return self.env["pbx.event"].search([])
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ..mango.emulator import incoming_call, outgoing_call
 
-SAMPLES = (incoming_call("F1", "79161234567", extension="101", recording_id="FR1")
+SAMPLES = (incoming_call("F1", "79161234567", extension="101", recording_ref="FR1")
            + outgoing_call("F2", "101", "79161234567")
            + [("events/dtmf", {"seq": 2, "dtmf": "12", "timestamp": 1488272662, "call_id": "c",
                                "entry_id": "F1", "location": "ivr.1", "initiator": "7916"}),

@@ -77,19 +77,19 @@ class Live:
                                                "mango_api_url": self.emulator.url,
                                                "mango_routing": True})
         self.rpc("ir.config_parameter", "set_param", "mango_office.route_stale_seconds", "5")
-        self.env_sql("DELETE FROM mango_extension WHERE company_id = 1 AND extension = %s "
+        self.env_sql("DELETE FROM pbx_extension WHERE company_id = 1 AND extension = %s "
                      "AND user_id != 2", (EXTENSION,))
-        mine = self.rpc("mango.extension", "search", [("company_id", "=", 1), ("user_id", "=", 2)])
+        mine = self.rpc("pbx.extension", "search", [("company_id", "=", 1), ("user_id", "=", 2)])
         if mine:
-            self.rpc("mango.extension", "write", mine, {"extension": EXTENSION})
+            self.rpc("pbx.extension", "write", mine, {"extension": EXTENSION})
         else:
-            self.rpc("mango.extension", "create", {"company_id": 1, "user_id": 2,
+            self.rpc("pbx.extension", "create", {"company_id": 1, "user_id": 2,
                                                    "extension": EXTENSION})
         if not self.rpc("res.partner", "search", [("phone_sanitized", "=", "+" + CALLER)]):
             self.rpc("res.partner", "create", {"name": "Live Customer", "phone": "+" + CALLER,
                                                "user_id": 2})
-        for table in ("mango_event", "mango_call"):  # an earlier run on this database
-            self.env_sql(f"DELETE FROM {table} WHERE entry_id ~ '^(burst|order|killed|slow|down)'")
+        for table in ("pbx_event", "pbx_call"):  # an earlier run on this database
+            self.env_sql(f"DELETE FROM {table} WHERE entry_ref ~ '^(burst|order|killed|slow|down)'")
 
     def start(self):
         # Odoo's launcher: --workers starts the gevent process as [python, argv[0], "gevent"]
@@ -167,20 +167,20 @@ class Live:
         for n in range(CALLS):
             notifications += incoming_call(f"{prefix}-{n}", f"7926{n:07d}",
                                            extension=EXTENSION,
-                                           start=1767261600 + n, recording_id=f"{prefix}-r{n}",
+                                           start=1767261600 + n, recording_ref=f"{prefix}-r{n}",
                                            answered=n % 3 != 0)
         return notifications
 
     def snapshot(self, prefix):
         return sorted(self.env_sql(
-            """SELECT replace(c.entry_id, %s, ''), c.state, c.direction, c.start_date,
+            """SELECT replace(c.entry_ref, %s, ''), c.state, c.direction, c.start_date,
                       c.answer_date, c.end_date, c.talk_time, c.extension, c.user_id,
                       c.disconnect_reason,
                       (SELECT array_agg(l.state || l.appeared_date ORDER BY l.appeared_date, l.id)
-                         FROM mango_call_leg l WHERE l.call_id = c.id),
-                      (SELECT array_agg(r.state) FROM mango_call_recording r
+                         FROM pbx_call_leg l WHERE l.call_id = c.id),
+                      (SELECT array_agg(r.state) FROM pbx_call_recording r
                         WHERE r.call_id = c.id)
-                 FROM mango_call c WHERE c.entry_id LIKE %s""", (prefix, prefix + "-%")))
+                 FROM pbx_call c WHERE c.entry_ref LIKE %s""", (prefix, prefix + "-%")))
 
     def burst_equals_order(self):
         burst = self.calls("burst")
@@ -192,8 +192,8 @@ class Live:
         assert statuses == [200] * len(burst), f"statuses {sorted(set(statuses))}"
         for notification in self.calls("order"):
             assert self.post(*notification) == 200
-        journal = self.env_sql("""SELECT state, count(*) FROM mango_event
-                                   WHERE entry_id LIKE 'burst-%%' GROUP BY state""")
+        journal = self.env_sql("""SELECT state, count(*) FROM pbx_event
+                                   WHERE entry_ref LIKE 'burst-%%' GROUP BY state""")
         assert journal == [("processed", len(burst))], f"journal {journal}"
         burst_calls, ordered = self.snapshot("burst"), self.snapshot("order")
         assert len(burst_calls) == CALLS, f"{len(burst_calls)} calls"
@@ -208,7 +208,7 @@ class Live:
         while not self.emulator.requests_to("commands/route"):
             assert time.monotonic() < deadline, "the route was never sent"
             time.sleep(0.1)
-        status = self.env_sql("SELECT route_status FROM mango_call WHERE entry_id = 'killed'")
+        status = self.env_sql("SELECT route_status FROM pbx_call WHERE entry_ref = 'killed'")
         assert status == [("pending",)], f"while sending: {status}"
         workers = subprocess.run(["pgrep", "-P", str(self.server.pid)], capture_output=True,
                                  text=True).stdout.split()
@@ -217,8 +217,8 @@ class Live:
         sender.join()
         started = time.monotonic()
         while time.monotonic() - started < 120:
-            row = self.env_sql("SELECT route_status, route_error->>'reason' FROM mango_call "
-                               "WHERE entry_id = 'killed'")
+            row = self.env_sql("SELECT route_status, route_error->>'reason' FROM pbx_call "
+                               "WHERE entry_ref = 'killed'")
             if row[0][0] != "pending":
                 break
             time.sleep(2)
@@ -241,8 +241,8 @@ class Live:
                     slowest = max(slowest, time.monotonic() - started)
         self.rpc("res.company", "write", [1], {"mango_api_url": self.emulator.url})
         assert slowest < 1.0, f"a webhook took {slowest:.2f} s"
-        logged = self.env_sql("""SELECT count(*) FROM mango_call
-                                  WHERE entry_id ~ '^(slow|down)-' AND state = 'answered'""")
+        logged = self.env_sql("""SELECT count(*) FROM pbx_call
+                                  WHERE entry_ref ~ '^(slow|down)-' AND state = 'answered'""")
         assert logged == [(10,)], f"logged {logged}"
         print(f"     slowest webhook {slowest * 1000:.0f} ms", flush=True)
 

@@ -7,7 +7,7 @@ from odoo.tools import mute_logger
 from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
 from .common import MangoCase
 
-MODELS = ("mango.call", "mango.call.leg", "mango.call.recording", "mango.event")
+MODELS = ("pbx.call", "pbx.call.leg", "pbx.call.recording", "pbx.event")
 
 
 @tagged("post_install", "-at_install")
@@ -29,8 +29,8 @@ class TestRights(MangoCase):
         super().setUp()
         # rep's answered call, rep2's call, a call that reached nobody, a call of PBX
         # staff without an Odoo user, an internal call
-        self.post_all(incoming_call("A1", "79161234567", extension="101", recording_id="R1"))
-        self.post_all(incoming_call("A2", "79161234568", extension="102", recording_id="R2"))
+        self.post_all(incoming_call("A1", "79161234567", extension="101", recording_ref="R1"))
+        self.post_all(incoming_call("A2", "79161234568", extension="102", recording_ref="R2"))
         self.post_all([n for n in incoming_call("A3", "79161234569") if n[1].get("location")
                        != "abonent" and n[0] == "events/call"])
         self.post_all(incoming_call("A4", "79161234560", extension="199"))
@@ -45,9 +45,9 @@ class TestRights(MangoCase):
 
     def expected(self, calls):
         calls = calls.sudo()
-        return {"mango.call": set(calls.ids), "mango.call.leg": set(calls.leg_ids.ids),
-                "mango.call.recording": set(calls.recording_ids.ids),
-                "mango.event": set(calls.event_ids.ids)}
+        return {"pbx.call": set(calls.ids), "pbx.call.leg": set(calls.leg_ids.ids),
+                "pbx.call.recording": set(calls.recording_ids.ids),
+                "pbx.event": set(calls.event_ids.ids)}
 
     def assertReads(self, calls):
         expected = self.expected(calls)
@@ -63,7 +63,7 @@ class TestRights(MangoCase):
 
     @users("all_docs", "sales_manager")
     def test_all_documents(self):
-        calls = self.env["mango.call"].sudo().search([("company_id", "=", self.company.id)])
+        calls = self.env["pbx.call"].sudo().search([("company_id", "=", self.company.id)])
         self.assertReads(calls)
 
     @users("stranger")
@@ -90,7 +90,7 @@ class TestRights(MangoCase):
         with self.assertRaises(AccessError):
             self.mine.with_env(self.env).unlink()
         with self.assertRaises(AccessError):
-            self.env["mango.call"].create({"entry_id": "X"})
+            self.env["pbx.call"].create({"entry_ref": "X"})
 
     @users("sales_manager")
     def test_manager_deletes(self):
@@ -102,9 +102,9 @@ class TestRights(MangoCase):
         with self.assertRaises(AccessError):
             _secret = self.company.with_env(self.env).mango_api_salt
         self.post("events/sms", {"command_id": "s1", "reason": 1000})
-        unlinked = self.env["mango.event"].sudo().search([("call_id", "=", False)])
+        unlinked = self.env["pbx.event"].sudo().search([("call_id", "=", False)])
         self.assertTrue(unlinked)
-        self.assertFalse(set(unlinked.ids) & self.readable("mango.event"),
+        self.assertFalse(set(unlinked.ids) & self.readable("pbx.event"),
                          "journal rows of no call are for administrators")
 
 
@@ -121,7 +121,7 @@ class TestTwoCompanies(MangoCase):
         cls.rep_b = new_test_user(cls.env, "rep_b", groups="sales_team.group_sale_salesman",
                                   name="Rep B", company_id=cls.company_b.id,
                                   company_ids=[cls.company_b.id])
-        Extension = cls.env["mango.extension"]
+        Extension = cls.env["pbx.extension"]
         Extension.create({"company_id": cls.company_b.id, "user_id": cls.rep_b.id,
                           "extension": "101"})
         Extension.create({"company_id": cls.company_b.id, "user_id": cls.rep.id,
@@ -147,11 +147,11 @@ class TestTwoCompanies(MangoCase):
                                        .mango_api_salt).status_code, 403)
 
     def test_one_user_one_extension_per_company(self):
-        self.assertEqual(self.rep.with_company(self.company).mango_extension, "101")
-        self.assertEqual(self.rep.with_company(self.company_b).mango_extension, "555")
+        self.assertEqual(self.rep.with_company(self.company).pbx_extension, "101")
+        self.assertEqual(self.rep.with_company(self.company_b).pbx_extension, "555")
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
             with self.env.cr.savepoint():
-                self.env["mango.extension"].create({"company_id": self.company_b.id,
+                self.env["pbx.extension"].create({"company_id": self.company_b.id,
                                                     "user_id": self.rep2.id, "extension": "555"})
 
     def test_a_pbx_unique_code_belongs_to_one_company(self):
@@ -180,8 +180,8 @@ class TestSharedCalls(MangoCase):
     def setUp(self):
         super().setUp()
         self.emulator.add_recording("RS1")
-        self.post_all(incoming_call("S1", "79161234567", extension="104", recording_id="RS1"))
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.post_all(incoming_call("S1", "79161234567", extension="104", recording_ref="RS1"))
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.call = self.calls("S1")
         self.attachment = self.call.recording_ids.attachment_id
         self.offered = {"id": self.call.id, "recordings": [
@@ -192,12 +192,12 @@ class TestSharedCalls(MangoCase):
         self.authenticate(login, login)
         result = self.make_jsonrpc_request("/mail/thread/messages", {
             "thread_model": record._name, "thread_id": record.id})
-        return [message["mango_call"] for message in result["data"]["mail.message"]
-                if "mango_call" in message]
+        return [message["pbx_call"] for message in result["data"]["mail.message"]
+                if "pbx_call" in message]
 
     def open_call(self, call_id):
-        return self.make_jsonrpc_request("/web/dataset/call_kw/mango.call/web_read", {
-            "model": "mango.call", "method": "web_read", "args": [[call_id]],
+        return self.make_jsonrpc_request("/web/dataset/call_kw/pbx.call/web_read", {
+            "model": "pbx.call", "method": "web_read", "args": [[call_id]],
             "kwargs": {"specification": {"display_name": {}}}})
 
     def assertOpens(self, entry):

@@ -52,7 +52,7 @@ class TestAutolead(RussianRepCase):
         super().setUpClass()
         cls.line_team, cls.line_stage = cls.new_team("Входящие звонки")
         admin = cls.env.ref("base.user_admin")
-        Line = cls.env["mango.pbx.line"].with_user(admin)
+        Line = cls.env["pbx.line"].with_user(admin)
         Line.action_mango_sync()
         Line.search([("number", "=", LINE)]).team_id = cls.line_team
 
@@ -107,7 +107,7 @@ class TestAutolead(RussianRepCase):
                                         "team_id": self.team.id}])
         self.assertEqual(call.lead_id, lead)
         self.assertEqual(self.calls("A4").lead_id, lead, "the earlier call follows it")
-        self.assertEqual(lead.with_user(self.anna).mango_call_count, 2)
+        self.assertEqual(lead.with_user(self.anna).pbx_call_count, 2)
 
     def test_a_call_going_on_follows_the_lead_its_number_got(self):
         answered = incoming_call("A15", UNKNOWN, extension="102")
@@ -143,7 +143,7 @@ class TestAutolead(RussianRepCase):
         lead.action_set_lost()
         self.call("A11", answered=False)
         self.assertEqual(len(self.leads()), 2, "a lost one is not open")
-        self.assertEqual(partner.mango_call_count, 1)
+        self.assertEqual(partner.pbx_call_count, 1)
 
     def test_never_twice_for_one_call(self):
         notifications = incoming_call("A12", UNKNOWN, extension="103", answered=False)
@@ -154,7 +154,7 @@ class TestAutolead(RussianRepCase):
         def reprocess():
             self.env.flush_all()
             with self.registry.cursor() as cr:
-                api.Environment(cr, api.SUPERUSER_ID, {})["mango.event"].browse(
+                api.Environment(cr, api.SUPERUSER_ID, {})["pbx.event"].browse(
                     summary.id).action_reprocess()
             self.env.invalidate_all()
 
@@ -172,7 +172,7 @@ class TestAutolead(RussianRepCase):
                                                              "medium": "cpc"}}
         notifications = dynamic_tracking(incoming_call("A13", UNKNOWN, extension="103"))
         self.post_all(notifications[:1])
-        self.as_cron("mango.call", "_cron_fetch_visitors")  # the visitor came first
+        self.as_cron("pbx.call", "_cron_fetch_visitors")  # the visitor came first
         self.post_all(notifications[1:])
         self.assertEqual((self.leads().source_id.name, self.leads().medium_id.name),
                          ("yandex", "cpc"))
@@ -185,7 +185,7 @@ class TestAutolead(RussianRepCase):
         lead = self.leads()
         self.assertEqual(lead.medium_id, self.env.ref("utm.utm_medium_phone"))
         self.assertFalse(lead.source_id)
-        self.as_cron("mango.call", "_cron_fetch_visitors")
+        self.as_cron("pbx.call", "_cron_fetch_visitors")
         self.assertEqual((lead.source_id.name, lead.campaign_id.name, lead.medium_id),
                          ("yandex", "весна", self.env.ref("utm.utm_medium_phone")))
 
@@ -218,9 +218,9 @@ class TestAutoleadConcurrency(TransactionCase):
             self.commit_sql(f"DELETE FROM {table} WHERE {model} = 'crm.lead' "  # noqa: S608
                             f"AND res_id IN ({leads})", number)
         self.commit_sql("DELETE FROM crm_lead WHERE phone_sanitized = %s", number)
-        self.commit_sql("DELETE FROM mango_autolead_number WHERE number = %s", number)
-        self.commit_sql("DELETE FROM mango_event WHERE entry_id LIKE %s", self.ENTRY + "%")
-        self.commit_sql("DELETE FROM mango_call WHERE entry_id LIKE %s", self.ENTRY + "%")
+        self.commit_sql("DELETE FROM pbx_autolead_number WHERE number = %s", number)
+        self.commit_sql("DELETE FROM pbx_event WHERE entry_ref LIKE %s", self.ENTRY + "%")
+        self.commit_sql("DELETE FROM pbx_call WHERE entry_ref LIKE %s", self.ENTRY + "%")
         self.commit_sql("UPDATE res_company SET mango_autolead = 'off' WHERE id = %s",
                         self.env.company.id)
 
@@ -233,19 +233,19 @@ class TestAutoleadConcurrency(TransactionCase):
             company = env["res.company"].browse(self.env.company.id)
             for path, payload in notifications:
                 raw = dumps(payload)
-                env["mango.event"]._receive(company, path, raw,
+                env["pbx.event"]._receive(company, path, raw,
                                             parse_notification(path, raw))
 
     def assert_one_lead(self, calls):
         self.assertEqual(self.commit_sql(
-            "SELECT path, error FROM mango_event WHERE entry_id LIKE %s AND state != 'processed'",
+            "SELECT path, error FROM pbx_event WHERE entry_ref LIKE %s AND state != 'processed'",
             self.ENTRY + "%"), [])
         leads = self.commit_sql("SELECT id FROM crm_lead WHERE phone_sanitized = %s",
                                 f"+{UNKNOWN}")
         self.assertEqual(len(leads), 1, leads)
         self.assertEqual(self.commit_sql(
-            """SELECT entry_id, lead_id, summary_received FROM mango_call
-                WHERE entry_id LIKE %s ORDER BY entry_id""", self.ENTRY + "%"),
+            """SELECT entry_ref, lead_id, summary_received FROM pbx_call
+                WHERE entry_ref LIKE %s ORDER BY entry_ref""", self.ENTRY + "%"),
             [(self.ENTRY + suffix, leads[0][0], True) for suffix in calls])
 
     def test_copies_of_one_summary_at_once(self):

@@ -6,7 +6,7 @@ from odoo import api, fields
 from odoo.tests import new_test_user, tagged
 
 from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
-from ..models import mango_call_recording
+from ..models import pbx_call_recording
 from .common import MangoCase
 
 CALLER = "79161234567"
@@ -34,12 +34,12 @@ class TestChatter(MangoCase):
                                      company_ids=[cls.stranger_company.id])
 
     def notes(self, record):
-        return record.message_ids.filtered("mango_call_id")
+        return record.message_ids.filtered("pbx_call_id")
 
     def call_with_recording(self, entry="C1", recording="REC1", start=1767261600):
         self.emulator.add_recording(recording)
         self.post_all(incoming_call(entry, CALLER, extension="101", start=start,
-                                    talk_seconds=125, recording_id=recording))
+                                    talk_seconds=125, recording_ref=recording))
         return self.calls(entry)
 
     def test_one_note_on_the_contact_and_the_lead_never_twice(self):
@@ -57,18 +57,18 @@ class TestChatter(MangoCase):
             self.assertIn("Talk time: 2:05", note.body)
             self.assertIn("answered", note.body)
             self.assertIn("Started: 01/01/2026 01:00 PM (MSK)", note.body)
-            self.assertEqual(note.mango_call_id, call)
+            self.assertEqual(note.pbx_call_id, call)
             self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
             self.assertFalse(note.notified_partner_ids, "notes notify nobody")
         self.post_all(notifications)  # replayed
         summary = self.journal().filtered(lambda e: e.path == "events/summary")
         with self.registry.cursor() as cr:
-            api.Environment(cr, api.SUPERUSER_ID, {})["mango.event"].browse(
+            api.Environment(cr, api.SUPERUSER_ID, {})["pbx.event"].browse(
                 summary.id).action_reprocess()
         self.env.invalidate_all()
         self.assertEqual(len(self.notes(self.ivan)), 1)
         self.assertEqual(len(self.notes(self.lead)), 1)
-        self.assertEqual((self.ivan.mango_call_count, self.lead.mango_call_count), (1, 1))
+        self.assertEqual((self.ivan.pbx_call_count, self.lead.pbx_call_count), (1, 1))
 
     def test_names_from_anyone_are_escaped(self):
         self.ivan.name = "<img src=x onerror=alert(1)>"
@@ -95,7 +95,7 @@ class TestChatter(MangoCase):
                          "never fetched in the webhook's request")
         self.assertIn("Recording pending", self.notes(self.ivan).body)
         self.emulator.delay("queries/recording/post", 0.5)  # a slow file
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
         attachment = recording.attachment_id
         self.assertEqual(attachment.name, "2026-01-01 13-00 MSK Иван Петров.mp3")
@@ -106,43 +106,43 @@ class TestChatter(MangoCase):
         call = recording.call_id
         for record in (self.ivan, self.lead):
             note = self.notes(record)
-            self.assertEqual(note.mango_call_id, call, "the chatter plays it")
+            self.assertEqual(note.pbx_call_id, call, "the chatter plays it")
             self.assertFalse(note.attachment_ids, "no file token for readers who may not listen")
             self.assertNotIn("Recording pending", note.body)
         self.assertEqual(call.with_user(self.rep)._mango_chatter_entries(), {call.id: {
             "id": call.id, "recordings": [{"id": attachment.id, "name": attachment.name}]}})
         self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
-        entry = call.message_ids.filtered("mango_call_id")
+        entry = call.message_ids.filtered("pbx_call_id")
         self.assertEqual(entry.mapped("body"), ["<p>Recording of the conversation</p>"],
                          "the call's own chatter plays it too")
         self.assertEqual(entry.author_id, self.rep.partner_id)
 
     def test_not_found_yet_then_found(self):
-        self.post_all(incoming_call("C3", CALLER, extension="101", recording_id="REC3"))
+        self.post_all(incoming_call("C3", CALLER, extension="101", recording_ref="REC3"))
         recording = self.calls("C3").recording_ids
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
         self.assertIn("3320", recording.fetch_message)
         self.assertGreater(recording.fetch_next, fields.Datetime.now())
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_tries, 1, "not before a minute")
         self.emulator.add_recording("REC3")
         recording.sudo().fetch_next = fields.Datetime.now() - timedelta(seconds=1)
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "done")
 
     def test_missing_for_good_is_said_on_the_call(self):
-        self.post_all(incoming_call("C4", CALLER, extension="101", recording_id="REC4"))
+        self.post_all(incoming_call("C4", CALLER, extension="101", recording_ref="REC4"))
         recording = self.calls("C4").recording_ids
         recording.sudo().fetch_queued = fields.Datetime.now() - timedelta(days=2)
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertEqual(recording.fetch_state, "failed")
         self.assertIn("within a day", recording.fetch_message)
         self.assertIn("Recording not available", self.notes(self.ivan).body)
 
     def test_who_may_listen(self):
         recording = self.call_with_recording().recording_ids
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         url = f"/web/content/{recording.attachment_id.id}?download=true"
         self.authenticate("rep", "rep")
         response = self.url_open(url)
@@ -162,13 +162,13 @@ class TestChatter(MangoCase):
 
     def test_old_recordings_are_removed_and_the_call_says_so(self):
         recording = self.call_with_recording(start=time.time() - 86400).recording_ids
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         attachment = recording.attachment_id
         self.company.mango_recording_days = 90
-        self.as_cron("mango.call.recording", "_cron_purge")
+        self.as_cron("pbx.call.recording", "_cron_purge")
         self.assertTrue(attachment.exists(), "the call is recent")
         recording.call_id.sudo().write({"start_date": fields.Datetime.now() - timedelta(days=91)})
-        self.as_cron("mango.call.recording", "_cron_purge")
+        self.as_cron("pbx.call.recording", "_cron_purge")
         self.assertFalse(attachment.exists())
         self.assertEqual(recording.fetch_state, "deleted")
         self.assertIn("Recording deleted after 90 days",
@@ -213,10 +213,10 @@ class TestChatter(MangoCase):
                          "The PBX account is restricted")
 
     def test_fetch_errors_are_not_lost_with_mango_down(self):
-        self.post_all(incoming_call("C6", CALLER, extension="101", recording_id="REC6"))
+        self.post_all(incoming_call("C6", CALLER, extension="101", recording_ref="REC6"))
         self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
-        with patch.object(mango_call_recording, "DOWNLOAD_TIMEOUT", 1.0):
-            self.as_cron("mango.call.recording", "_cron_fetch")
+        with patch.object(pbx_call_recording, "DOWNLOAD_TIMEOUT", 1.0):
+            self.as_cron("pbx.call.recording", "_cron_fetch")
         recording = self.calls("C6").recording_ids
         self.assertRecordValues(recording, [{"fetch_state": "queued", "fetch_tries": 1}])
         self.assertIn("Could not reach Mango", recording.fetch_message)
@@ -242,7 +242,7 @@ class TestChatterLanguages(MangoCase):
             "name": "Peter Brown", "phone": "+7 916 765-43-21", "user_id": cls.john.id})
 
     def note(self, record):
-        return record.message_ids.filtered("mango_call_id")
+        return record.message_ids.filtered("pbx_call_id")
 
     def assertRussian(self, body, *words):
         for word in words:
@@ -253,7 +253,7 @@ class TestChatterLanguages(MangoCase):
 
     def test_a_webhook_call_taken_by_an_english_rep_is_noted_in_russian(self):
         self.post_all(incoming_call("L1", CALLER, extension="104", start=1767261600,
-                                    talk_seconds=125, recording_id="RL1"))
+                                    talk_seconds=125, recording_ref="RL1"))
         for record in (self.ivan, self.lead):
             note = self.note(record)
             self.assertRussian(note.body, "Входящий", "+7 916 123-45-67", "Сотрудник: John Smith",
@@ -309,17 +309,17 @@ class TestChatterLanguages(MangoCase):
     def test_the_recording_its_file_and_its_removal_in_russian_signed_by_the_employee(self):
         self.emulator.add_recording("RL9")
         self.post_all(incoming_call("L9", "79035556677", extension="104", start=1767261600,
-                                    recording_id="RL9"))
+                                    recording_ref="RL9"))
         call = self.calls("L9")
-        self.as_cron("mango.call.recording", "_cron_fetch")
-        entry = call.message_ids.filtered("mango_call_id")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
+        entry = call.message_ids.filtered("pbx_call_id")
         self.assertEqual(entry.body, "<p>Запись разговора</p>")
         self.assertEqual(entry.author_id, self.john.partner_id)
         self.assertEqual(call.recording_ids.attachment_id.name,
                          "2026-01-01 13-00 MSK Входящий звонок от +7 903 555-66-77.mp3")
         call.sudo().start_date = fields.Datetime.now() - timedelta(days=31)
         self.company.mango_recording_days = 30
-        self.as_cron("mango.call.recording", "_cron_purge")
+        self.as_cron("pbx.call.recording", "_cron_purge")
         removed = call.message_ids.filtered(lambda m: "30" in (m.body or ""))
         self.assertEqual(removed.body, "<p>Запись удалена через 30 дн.</p>")
         self.assertEqual(removed.author_id, self.john.partner_id)
@@ -344,7 +344,7 @@ class TestChatterBrowser(MangoCase):
     def test_the_recording_plays_in_the_contacts_chatter(self):
         self.emulator.add_recording("RB1")
         self.post_all(incoming_call("B1", CALLER, extension="103", talk_seconds=125,
-                                    recording_id="RB1"))
-        self.as_cron("mango.call.recording", "_cron_fetch")
+                                    recording_ref="RB1"))
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.start_tour(f"/odoo/res.partner/{self.ivan.id}", "mango_office_chatter_recording",
                         login="anna")

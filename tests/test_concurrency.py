@@ -29,8 +29,8 @@ class TestConcurrentNotifications(TransactionCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM mango_event WHERE entry_id LIKE %s", [ENTRY + "%"])
-            cr.execute("DELETE FROM mango_call WHERE entry_id LIKE %s", [ENTRY + "%"])
+            cr.execute("DELETE FROM pbx_event WHERE entry_ref LIKE %s", [ENTRY + "%"])
+            cr.execute("DELETE FROM pbx_call WHERE entry_ref LIKE %s", [ENTRY + "%"])
 
     def receive_concurrently(self, notifications):
         """Each (path, payload) in its own thread and transaction, all released at once."""
@@ -45,7 +45,7 @@ class TestConcurrentNotifications(TransactionCase):
                     env = api.Environment(cr, api.SUPERUSER_ID, {})
                     company = env["res.company"].browse(company_id)
                     barrier.wait()
-                    retrying(lambda: env["mango.event"]._receive(
+                    retrying(lambda: env["pbx.event"]._receive(
                         company, path, raw, parse_notification(path, raw)), env)
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
@@ -68,22 +68,22 @@ class TestConcurrentNotifications(TransactionCase):
     def test_thirty_copies_of_one_notification(self):
         notification = incoming_call(ENTRY, "79161234567")[0]
         self.receive_concurrently([notification] * 30)
-        self.assertEqual(self.committed("SELECT count(*) FROM mango_call WHERE entry_id LIKE %s"),
+        self.assertEqual(self.committed("SELECT count(*) FROM pbx_call WHERE entry_ref LIKE %s"),
                          [(1,)])
-        self.assertEqual(self.committed("SELECT count(*) FROM mango_event WHERE entry_id LIKE %s"),
+        self.assertEqual(self.committed("SELECT count(*) FROM pbx_event WHERE entry_ref LIKE %s"),
                          [(1,)])
 
     def test_a_whole_call_arriving_at_once(self):
-        notifications = incoming_call(ENTRY, "79161234567", extension="101", recording_id="RC")
+        notifications = incoming_call(ENTRY, "79161234567", extension="101", recording_ref="RC")
         self.receive_concurrently(notifications * 2)
         self.assertEqual(
-            self.committed("SELECT state, summary_received FROM mango_call WHERE entry_id LIKE %s"),
+            self.committed("SELECT state, summary_received FROM pbx_call WHERE entry_ref LIKE %s"),
             [("answered", True)])
         self.assertEqual(self.committed(
-            "SELECT count(*) FROM mango_event WHERE entry_id LIKE %s"), [(len(notifications),)])
+            "SELECT count(*) FROM pbx_event WHERE entry_ref LIKE %s"), [(len(notifications),)])
         self.assertEqual(self.committed(
-            """SELECT count(*) FROM mango_call_leg l JOIN mango_call c ON c.id = l.call_id
-               WHERE c.entry_id LIKE %s"""), [(2,)])
+            """SELECT count(*) FROM pbx_call_leg l JOIN pbx_call c ON c.id = l.call_id
+               WHERE c.entry_ref LIKE %s"""), [(2,)])
 
     def test_many_calls_all_at_once_equal_the_same_calls_one_by_one(self):
         """Every notification of 5 calls released at the same instant, then the same calls
@@ -93,7 +93,7 @@ class TestConcurrentNotifications(TransactionCase):
             for n in range(5):
                 notifications += incoming_call(f"{ENTRY}-{prefix}{n}", f"7916123456{n}",
                                                extension="101", start=1767261600 + n,
-                                               recording_id=f"R{n}", answered=n % 2 == 0)
+                                               recording_ref=f"R{n}", answered=n % 2 == 0)
             return notifications
 
         burst = calls("burst")
@@ -101,18 +101,18 @@ class TestConcurrentNotifications(TransactionCase):
         for notification in calls("ordered"):
             self.receive_concurrently([notification])
         self.assertEqual(self.committed(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'processed') FROM mango_event "
-            "WHERE entry_id LIKE %s"), [(2 * len(burst), 2 * len(burst))])
+            "SELECT count(*), count(*) FILTER (WHERE state = 'processed') FROM pbx_event "
+            "WHERE entry_ref LIKE %s"), [(2 * len(burst), 2 * len(burst))])
         rows = self.committed(
-            """SELECT replace(c.entry_id, 'burst', 'ordered'), c.state, c.direction,
+            """SELECT replace(c.entry_ref, 'burst', 'ordered'), c.state, c.direction,
                       c.start_date, c.answer_date, c.end_date, c.talk_time, c.extension,
                       c.disconnect_reason,
                       (SELECT array_agg(l.state || l.appeared_date || l.extension
                                         ORDER BY l.appeared_date, l.extension)
-                         FROM mango_call_leg l WHERE l.call_id = c.id),
-                      (SELECT array_agg(r.state ORDER BY r.recording_id)
-                         FROM mango_call_recording r WHERE r.call_id = c.id)
-                 FROM mango_call c WHERE c.entry_id LIKE %s""")
+                         FROM pbx_call_leg l WHERE l.call_id = c.id),
+                      (SELECT array_agg(r.state ORDER BY r.recording_ref)
+                         FROM pbx_call_recording r WHERE r.call_id = c.id)
+                 FROM pbx_call c WHERE c.entry_ref LIKE %s""")
         by_entry = {}
         for row in rows:
             by_entry.setdefault(row[0], []).append(row[1:])

@@ -294,13 +294,13 @@ class TestDemoData(TransactionCase):
         self.assertRecordValues(self.company, [{
             "name": "ООО «ТехноСнаб»", "country_id": self.env.ref("base.ru").id,
             "currency_id": self.env.ref("base.RUB").id}])
-        users = self.env["mango.extension"].search([("company_id", "=", self.company.id)]).user_id
+        users = self.env["pbx.extension"].search([("company_id", "=", self.company.id)]).user_id
         self.assertEqual(len(users), 4)
         for partner in self.company.partner_id | users.partner_id:
             self.assertEqual((partner.lang, partner.tz), ("ru_RU", "Europe/Moscow"),
                              partner.name)
         self.assertEqual(self.env["res.partner"].create({"name": "Новый клиент"}).lang, "ru_RU")
-        self.assertEqual(self.env["ir.model"].with_context(lang="ru_RU")._get("mango.call").name,
+        self.assertEqual(self.env["ir.model"].with_context(lang="ru_RU")._get("pbx.call").name,
                          "Телефонный звонок", "the addon's Russian is loaded")
 
     def test_the_employees_are_the_pbx_users(self):
@@ -311,21 +311,21 @@ class TestDemoData(TransactionCase):
         pbx = {user["telephony"]["extension"]: user["general"]["name"]
                for user in emulator.users}
         self.assertEqual(set(pbx), set(DEMO_EXTENSIONS))
-        Extension = self.env["mango.extension"]
+        Extension = self.env["pbx.extension"]
         self.assertEqual({extension: Extension._mango_user(self.company, extension).name
                           for extension in pbx}, pbx)
-        self.assertEqual(self.env.ref("base.user_admin").mango_extension, "901")
-        wizard = Form(self.env["mango.user.import"]).save()
+        self.assertEqual(self.env.ref("base.user_admin").pbx_extension, "901")
+        wizard = Form(self.env["pbx.user.import"]).save()
         self.assertEqual([(line.extension, line.user_id) for line in wizard.line_ids],
                          [(extension, Extension._mango_user(self.company, extension))
                           for extension in ("101", "102", "103", "901")],
                          "importing changes nothing")
-        lines = self.env["mango.pbx.line"].search([("company_id", "=", self.company.id)])
+        lines = self.env["pbx.line"].search([("company_id", "=", self.company.id)])
         self.assertEqual([(line.name, line.number) for line in lines],
                          [(line["name"], line["number"]) for line in emulator.lines])
 
     def test_known_customers_and_strangers(self):
-        Call = self.env["mango.call"]
+        Call = self.env["pbx.call"]
         stages = set()
         for number, extension in DEMO_CUSTOMERS.items():
             with self.subTest(number=number):
@@ -333,7 +333,7 @@ class TestDemoData(TransactionCase):
                                                                       e164(number))
                 self.assertTrue(partner)
                 self.assertEqual(found, extension, "routed to their salesperson")
-                self.assertEqual(user.mango_extension, extension)
+                self.assertEqual(user.pbx_extension, extension)
                 stages.add(lead.stage_id)
         self.assertGreaterEqual(len(stages - {self.env["crm.stage"]}), 3,
                                 "open opportunities at various stages")

@@ -14,9 +14,9 @@ class TestForwardingRules(MangoCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"mango_forwarding": True, "country_id": cls.env.ref("base.ru").id})
-        Extension = cls.env["mango.extension"]
-        Extension.search([("user_id", "=", cls.rep.id)]).mango_user_id = "400001"
-        Extension.search([("user_id", "=", cls.rep2.id)]).mango_user_id = "400002"
+        Extension = cls.env["pbx.extension"]
+        Extension.search([("user_id", "=", cls.rep.id)]).pbx_user_ref = "400001"
+        Extension.search([("user_id", "=", cls.rep2.id)]).pbx_user_ref = "400002"
         cls.ivan = cls.env["res.partner"].create({"name": "Иван Петров",
                                                   "phone": "+7 916 123-45-67",
                                                   "user_id": cls.rep.id})

@@ -14,7 +14,7 @@ from .fuzzing import SAMPLES, mutations
 class TestWebhookFuzz(MangoCase):
     """Signed but mutated bodies on every path: never a 500, nothing authenticated lost."""
 
-    @mute_logger("odoo.addons.mango_office.models.mango_event",
+    @mute_logger("odoo.addons.mango_office.models.pbx_event",
                  "odoo.addons.mango_office.controllers.main")
     @settings(max_examples=1000, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
@@ -22,13 +22,13 @@ class TestWebhookFuzz(MangoCase):
     def test_mutated_notifications(self, data):
         path, payload = data.draw(st.sampled_from(SAMPLES))
         body = json.dumps(data.draw(mutations(payload)))
-        before = self.env["mango.event"].search_count([])
+        before = self.env["pbx.event"].search_count([])
         response = self.post_raw(path, body)
         self.assertIn(response.status_code, (200, 400), body[:200])
-        journaled = self.env["mango.event"].search([("path", "=", path), ("payload", "=", body)])
+        journaled = self.env["pbx.event"].search([("path", "=", path), ("payload", "=", body)])
         if response.status_code == 200:
             self.assertEqual(len(journaled), 1, "an accepted notification is journaled")
             self.assertIn(journaled.state, ("processed", "waiting", "ignored", "error"))
         else:
             self.assertFalse(journaled)
-            self.assertEqual(self.env["mango.event"].search_count([]), before)
+            self.assertEqual(self.env["pbx.event"].search_count([]), before)

@@ -5,7 +5,7 @@ from odoo.tests import tagged
 
 from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
-from ..models.mango_call import MangoCall
+from ..models.pbx_call import PbxCall
 from .common import MangoCase
 
 
@@ -17,15 +17,15 @@ class TestNothingLost(MangoCase):
         """Press Reprocess as an administrator does, in a request-like transaction."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, self.env.ref("base.user_admin").id, {})
-            action = env["mango.event"].browse(events.ids).action_reprocess()
+            action = env["pbx.event"].browse(events.ids).action_reprocess()
         self.env.invalidate_all()
         return action
 
     def test_a_failure_is_an_error_in_the_journal_and_reprocess_applies_it(self):
         notifications = incoming_call("J1", "79161234567", extension="101")
         summary = notifications[-1]
-        with patch.object(MangoCall, "_mango_apply_summary", side_effect=ValueError("no luck")), \
-                self.assertLogs("odoo.addons.mango_office.models.mango_event", "WARNING"):
+        with patch.object(PbxCall, "_mango_apply_summary", side_effect=ValueError("no luck")), \
+                self.assertLogs("odoo.addons.mango_office.models.pbx_event", "WARNING"):
             self.post_all(notifications)
         event = self.journal().filtered(lambda e: e.path == "events/summary")
         self.assertRecordValues(event, [{"state": "error", "error": "ValueError: no luck"}])
@@ -77,14 +77,14 @@ class TestNothingLost(MangoCase):
             '{"entry_id":"J4","call_id":"x","seq":1,"timestamp":Infinity,"call_state":"Appeared"}',
             '{"entry_id":"J4","call_id":"x\\ud800","seq":1,"timestamp":1,"call_state":"Appeared"}',
         ]
-        with self.assertLogs("odoo.addons.mango_office.models.mango_event", "WARNING"):
+        with self.assertLogs("odoo.addons.mango_office.models.pbx_event", "WARNING"):
             for body in bodies:
                 with self.subTest(body=body[:80]):
                     self.assertEqual(self.post_raw("events/call", body).status_code, 200)
         journal = self.journal()
         self.assertEqual(len(journal), len(bodies))
         self.assertEqual(set(journal.mapped("state")), {"error"})
-        self.assertEqual(set(journal.mapped("entry_id")), {"J4"})
+        self.assertEqual(set(journal.mapped("entry_ref")), {"J4"})
         self.assertTrue(all(journal.mapped("error")))
         self.assertFalse(self.calls("J4"), "nothing that could not be read was applied")
 

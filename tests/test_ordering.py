@@ -49,14 +49,14 @@ class TestOrder(MangoCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.rep3 = cls.env["res.users"].create({"name": "Rep Three", "login": "rep3",
-                                                "mango_extension": "103"})
+                                                "pbx_extension": "103"})
 
     def snapshot(self, entry):
         call = self.calls(entry)
         return call.read(FIELDS)[0] | {"id": None}, sorted(
-            (leg.leg_id, leg.state, leg.appeared_date, leg.connected_date, leg.disconnected_date)
+            (leg.leg_ref, leg.state, leg.appeared_date, leg.connected_date, leg.disconnected_date)
             for leg in call.leg_ids), sorted(call.recording_ids.mapped(
-                lambda rec: (rec.recording_id, rec.state)))
+                lambda rec: (rec.recording_ref, rec.state)))
 
     def test_hang_up_first_still_shows_the_conversation(self):
         notifications = [n for n in incoming_call("O1", "79161234567", start=1767261600,
@@ -73,7 +73,7 @@ class TestOrder(MangoCase):
 
     def test_any_order_gives_the_same_call(self):
         notifications = incoming_call("O2", "79161234567", extension="101", start=1767261600,
-                                      recording_id="OR2")
+                                      recording_ref="OR2")
         self.post_all(notifications)
         expected = self.snapshot("O2")
         shuffler = random.Random(2026)
@@ -87,10 +87,10 @@ class TestOrder(MangoCase):
                                      for p, n in shuffled]):
                 self.assertEqual(self.snapshot(entry), expected)
         self.assertEqual(self.journal().filtered(lambda e: e.state != "processed"),
-                         self.env["mango.event"])
+                         self.env["pbx.event"])
 
     def test_recording_before_the_call_waits_and_leaves_no_ghost(self):
-        notifications = incoming_call("O3", "79161234567", recording_id="OR3")
+        notifications = incoming_call("O3", "79161234567", recording_ref="OR3")
         recordings = [n for n in notifications if "recording" in n[0] or "record" in n[0]]
         dtmf = ("events/dtmf", {"seq": 2, "dtmf": "1", "timestamp": 1488272662, "call_id": "c",
                                 "entry_id": "O3", "location": "ivr.1"})

@@ -20,7 +20,7 @@ class TestPhoneButton(MangoCase):
         self.authenticate(login, login)
         companies = self.make_jsonrpc_request("/web/session/get_session_info")[
             "user_companies"]["allowed_companies"]
-        return {int(company_id): company["mango_extension"]
+        return {int(company_id): company["pbx_extension"]
                 for company_id, company in companies.items()}
 
     def test_the_web_client_knows_the_extension_of_each_company(self):
@@ -28,7 +28,7 @@ class TestPhoneButton(MangoCase):
         self.rep.company_ids |= other
         self.assertEqual(self.extensions_in_session("rep"), {self.company.id: "101",
                                                              other.id: False})
-        self.env["mango.extension"].create({"company_id": other.id, "user_id": self.rep.id,
+        self.env["pbx.extension"].create({"company_id": other.id, "user_id": self.rep.id,
                                             "extension": "7001"})
         self.assertEqual(self.extensions_in_session("rep"), {self.company.id: "101",
                                                              other.id: "7001"})

@@ -134,7 +134,7 @@ class TestNotificationParsing(BaseCase):
                 try:
                     parse_notification(path, json_str)
                 except InvalidNotification as error:
-                    self.assertEqual(error.entry_id, "E")
+                    self.assertEqual(error.entry_ref, "E")
                 else:
                     self.fail("InvalidNotification not raised")
 
@@ -205,13 +205,13 @@ class TestClient(BaseCase):
                          {"ext_fields": ["general.user_id"]})
 
     def test_callback_rings_the_employee_then_the_number(self):
-        command_id = self.client.callback("101", "79161234567")
+        command_ref = self.client.callback("101", "79161234567")
         self.assertEqual(self.emulator.requests_to("commands/callback")[0]["payload"], {
-            "command_id": command_id, "from": {"extension": "101"}, "to_number": "79161234567"})
+            "command_id": command_ref, "from": {"extension": "101"}, "to_number": "79161234567"})
 
     def test_route_with_a_long_cyrillic_name(self):
         name = "Общество с ограниченной ответственностью «Ромашка»"
-        self.client.route("leg-1", "101", command_id="c1", display_name=name)
+        self.client.route("leg-1", "101", command_ref="c1", display_name=name)
         payload = self.emulator.requests_to("commands/route")[0]["payload"]
         shown = payload["sip_headers"]["From/display-name"]
         self.assertLessEqual(len(shown.encode()), 64)

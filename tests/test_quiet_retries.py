@@ -23,15 +23,15 @@ class TestQuietRetries(TransactionCase):
         super().setUp()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            self.call_id = env["mango.call"].create({
-                "company_id": env.company.id, "entry_id": ENTRY, "direction": "incoming",
-                "route_status": "sent", "route_command_id": COMMAND}).id
+            self.call_id = env["pbx.call"].create({
+                "company_id": env.company.id, "entry_ref": ENTRY, "direction": "incoming",
+                "route_status": "sent", "route_command_ref": COMMAND}).id
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM mango_event WHERE payload LIKE %s", [f"%{COMMAND}%"])
-            cr.execute("DELETE FROM mango_call WHERE entry_id = %s", [ENTRY])
+            cr.execute("DELETE FROM pbx_event WHERE payload LIKE %s", [f"%{COMMAND}%"])
+            cr.execute("DELETE FROM pbx_call WHERE entry_ref = %s", [ENTRY])
 
     def waiting_for_a_lock(self):
         with self.registry.cursor() as cr:
@@ -48,7 +48,7 @@ class TestQuietRetries(TransactionCase):
             try:
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, api.SUPERUSER_ID, {})
-                    env["mango.event"]._receive(env["res.company"].browse(company_id),
+                    env["pbx.event"]._receive(env["res.company"].browse(company_id),
                                                 "result/route", raw,
                                                 parse_notification("result/route", raw))
             except Exception as error:  # noqa: BLE001 - reported below
@@ -59,7 +59,7 @@ class TestQuietRetries(TransactionCase):
                 self.assertNoLogs("odoo.sql_db", "ERROR"), \
                 self.registry.cursor() as holder:
             # a notification of the same call changes its row and has not committed yet
-            holder.execute("UPDATE mango_call SET write_date = now() WHERE id = %s",
+            holder.execute("UPDATE pbx_call SET write_date = now() WHERE id = %s",
                            [self.call_id])
             thread = threading.Thread(target=receive)
             thread.start()
@@ -71,8 +71,8 @@ class TestQuietRetries(TransactionCase):
             thread.join(timeout=60)
         self.assertEqual(errors, [])
         with self.registry.cursor() as cr:
-            cr.execute("SELECT route_status, route_code FROM mango_call WHERE id = %s",
+            cr.execute("SELECT route_status, route_code FROM pbx_call WHERE id = %s",
                        [self.call_id])
             self.assertEqual(cr.fetchone(), ("routed", 1000))
-            cr.execute("SELECT state FROM mango_event WHERE payload LIKE %s", [f"%{COMMAND}%"])
+            cr.execute("SELECT state FROM pbx_event WHERE payload LIKE %s", [f"%{COMMAND}%"])
             self.assertEqual(cr.fetchall(), [("processed",)])

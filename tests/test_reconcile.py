@@ -35,7 +35,7 @@ class TestReconciliation(MangoCase):
         cut = incoming_call("K2", "79161234568", extension="102", start=t0 + 60,
                             answered=False)
         lost = incoming_call("K3", "79161234569", extension="101", start=t0 + 120,
-                             recording_id="KR3")
+                             recording_ref="KR3")
         out = outgoing_call("K4", "101", "79161234560", start=t0 + 180)
         self.post_all(delivered)
         self.post_all(cut[:2])  # Odoo went down in the middle of this call
@@ -62,7 +62,7 @@ class TestReconciliation(MangoCase):
             "reconciliation/record"] + ["reconciliation/summary"] * 3)
         self.assertEqual(set(recovered.mapped("state")), {"processed"})
         warning = self.env["mail.activity"].search([
-            ("res_model", "=", "mango.call"),
+            ("res_model", "=", "pbx.call"),
             ("summary", "=", "Mango notifications did not reach Odoo")])
         self.assertEqual(warning.user_id, self.env.ref("base.user_admin"),
                          "the administrators are told, once")
@@ -184,7 +184,7 @@ class TestReconcileFromSettings(MangoCase):
                                delta=timedelta(minutes=1))
         self.assertEqual(self.notifications_to(self.admin)[-1]["message"],
                          "Сверка завершена: из статистики Mango восстановлено звонков: 3.")
-        health = self.env["mango.call"].with_user(self.admin).mango_webhook_health()
+        health = self.env["pbx.call"].with_user(self.admin).mango_webhook_health()
         self.assertEqual(health["reconciliation"]["recovered"], 3)
         self.assertEqual(health["reconciliation"]["start"], fields.Datetime.to_string(date_from))
         self.assertFalse(health["running"])
@@ -210,7 +210,7 @@ class TestReconcileFromSettings(MangoCase):
         page = self.settings()
         self.assertEqual(page.mango_reconciling_done, start + mango_reconciliation.MAX_WINDOW)
         self.assertEqual(page.mango_reconciling_recovered, 1)
-        health = self.env["mango.call"].with_user(self.admin).mango_webhook_health()
+        health = self.env["pbx.call"].with_user(self.admin).mango_webhook_health()
         self.assertEqual(health["running"]["recovered"], 1)
         self.assertEqual(self.run_cron(), (1, 0))
         self.assertEqual(self.settings().mango_reconciliation_recovered, 3)
@@ -225,7 +225,7 @@ class TestReconcileFromSettings(MangoCase):
         self.assertEqual(page.mango_reconciliation_failure, "Mango ответил кодом 3102: "
                          "Подпись не совпадает: проверьте ключ для создания подписи")
         self.assertIn("3102", self.notifications_to(self.admin)[-1]["message"])
-        self.assertTrue(self.env["mango.call"].with_user(self.admin).mango_webhook_health()[
+        self.assertTrue(self.env["pbx.call"].with_user(self.admin).mango_webhook_health()[
             "warning"])
 
     def test_answers_mango_should_not_give_are_warnings_in_words(self):
@@ -244,7 +244,7 @@ class TestReconcileFromSettings(MangoCase):
                 self.settings().action_mango_reconcile()
                 self.run_cron()  # no exception: Mango's answer is the run's failure
                 self.assertEqual(self.settings().mango_reconciliation_failure, words)
-                self.assertTrue(self.env["mango.call"].with_user(
+                self.assertTrue(self.env["pbx.call"].with_user(
                     self.admin).mango_webhook_health()["warning"])
 
     def test_the_hourly_run_waits_for_the_one_asked_for(self):

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 
 from ..mango.emulator import incoming_call
 from ..mango.events import parse_notification
-from ..models import mango_call_routing
+from ..models import pbx_call_routing
 from .common import MangoCase, postcommit_hooks
 
 
@@ -43,7 +43,7 @@ class TestRouting(MangoCase):
 
     def send_routes(self):
         """What the route cron does: routes no webhook sent."""
-        self.as_cron("mango.call", "_cron_send_routes")
+        self.as_cron("pbx.call", "_cron_send_routes")
 
     def test_known_caller_is_sent_to_the_salesperson_with_their_name(self):
         leg = self.greeting("R1")
@@ -84,17 +84,17 @@ class TestRouting(MangoCase):
 
     def test_rate_limit_is_tried_again_while_the_caller_waits(self):
         self.emulator.fail("commands/route", http_status=429, times=1)
-        with patch.object(mango_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
+        with patch.object(pbx_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
             self.greeting("R4")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
         self.assertEqual(self.calls("R4").route_status, "sent")
 
     def test_rate_limit_reported_when_it_lasts(self):
         self.emulator.fail("commands/route", http_status=429)
-        with patch.object(mango_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
+        with patch.object(pbx_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
             self.greeting("R4b")
         self.assertEqual(len(self.emulator.requests_to("commands/route")),
-                         mango_call_routing.ROUTE_TRIES)
+                         pbx_call_routing.ROUTE_TRIES)
         call = self.calls("R4b")
         self.assertRecordValues(call, [{"route_status": "failed", "route_code": 4290}])
         self.assertIn("Rate limit", call.route_message)
@@ -164,7 +164,7 @@ class TestRouting(MangoCase):
         with postcommit_hooks():
             self.assertEqual(self.post(path, payload).status_code, 200)
         self.assertLess(time.monotonic() - started,
-                        mango_call_routing.ROUTE_ANSWER_TIMEOUT + 0.8,
+                        pbx_call_routing.ROUTE_ANSWER_TIMEOUT + 0.8,
                         "the webhook's worker waits half a second at most")
         call = self.calls("R6")
         self.assertRecordValues(call, [{"route_status": "pending", "route_taken": False}])
@@ -180,7 +180,7 @@ class TestRouting(MangoCase):
         with postcommit_hooks(), self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             company = env["res.company"].browse(self.company.id)
-            event = env["mango.event"]._receive(company, path, raw,
+            event = env["pbx.event"]._receive(company, path, raw,
                                                 parse_notification(path, raw))
             state = event.state
         self.env.invalidate_all()

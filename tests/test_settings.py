@@ -110,21 +110,21 @@ class TestSettings(MangoCase):
         self.emulator.add_recording("OLD1")
         self.post_all(incoming_call("OLD", "79161234567", extension="101",
                                     start=int(time.time()) - 3 * 365 * 86400,
-                                    recording_id="OLD1"))
+                                    recording_ref="OLD1"))
         recording = self.calls("OLD").recording_ids
-        self.as_cron("mango.call.recording", "_cron_fetch")
+        self.as_cron("pbx.call.recording", "_cron_fetch")
         self.assertTrue(recording.attachment_id)
         self.settings().write({"mango_recording_days": 0})
-        self.as_cron("mango.call.recording", "_cron_purge")
+        self.as_cron("pbx.call.recording", "_cron_purge")
         self.assertEqual(recording.fetch_state, "done")
         self.assertTrue(recording.attachment_id.exists())
 
     def test_help_speaks_the_admins_language(self):
         """No API internals in what the admin reads on the settings page."""
         view = self.env.ref("mango_office.res_config_settings_view_form")
-        fields_help = [field.help or "" for model in ("res.config.settings", "mango.extension")
+        fields_help = [field.help or "" for model in ("res.config.settings", "pbx.extension")
                        for name, field in self.env[model]._fields.items()
-                       if name.startswith("mango_") or model == "mango.extension"]
+                       if name.startswith("mango_") or model == "pbx.extension"]
         for text in [view.arch_db, *fields_help]:
             for internal in ("general.user_id", "vpbx_api_key", "VPBX API", "stats/"):
                 self.assertNotIn(internal, text)

@@ -27,7 +27,7 @@ class TestCallTracking(MangoCase):
         return self.calls(entry)
 
     def fetch_visitors(self):
-        self.as_cron("mango.call", "_cron_fetch_visitors")
+        self.as_cron("pbx.call", "_cron_fetch_visitors")
 
     def test_visitor_is_fetched_in_the_background_and_shown(self):
         self.emulator.visitors[TRACKING_NUMBER] = VISITOR

@@ -19,7 +19,7 @@ class TestUserImport(MangoCase):
         cls.anna.write({"name": "Анна Смирнова", "email": "ANNA@example.com"})
         cls.boris = cls.env["res.users"].create({"name": "Борис Иванов", "login": "boris",
                                                  "email": "b.ivanov@example.org"})
-        cls.rep.mango_extension = "103"  # Rep One holds Вера's extension and no PBX match
+        cls.rep.pbx_extension = "103"  # Rep One holds Вера's extension and no PBX match
 
     def setUp(self):
         super().setUp()
@@ -31,7 +31,7 @@ class TestUserImport(MangoCase):
         ]
 
     def wizard(self):
-        return Form(self.env["mango.user.import"])
+        return Form(self.env["pbx.user.import"])
 
     def test_proposals(self):
         wizard = self.wizard().save()
@@ -40,7 +40,7 @@ class TestUserImport(MangoCase):
             ("102", "Борис Иванов", self.boris),  # same name
             ("103", "Вера Кузнецова", self.rep),  # the current mapping
         ])
-        self.assertEqual(wizard.line_ids[0].mango_user_id, "400001")
+        self.assertEqual(wizard.line_ids[0].pbx_user_ref, "400001")
 
     def test_apply_twice_changes_nothing_the_second_time(self):
         with self.wizard() as form:
@@ -50,18 +50,18 @@ class TestUserImport(MangoCase):
         self.assertEqual(self.mapping(), [
             ("101", "Анна Смирнова", "400001"), ("102", "Борис Иванов", "400002"),
             ("103", "Sales Manager", "400003")])
-        self.assertFalse(self.rep.mango_extension)
-        before = self.extensions().read(["extension", "user_id", "mango_user_id", "write_date"])
+        self.assertFalse(self.rep.pbx_extension)
+        before = self.extensions().read(["extension", "user_id", "pbx_user_ref", "write_date"])
         self.wizard().save().action_apply()
         self.assertEqual(self.extensions().read(
-            ["extension", "user_id", "mango_user_id", "write_date"]), before)
+            ["extension", "user_id", "pbx_user_ref", "write_date"]), before)
 
     def extensions(self, company=None):
-        return self.env["mango.extension"].search(
+        return self.env["pbx.extension"].search(
             [("company_id", "=", (company or self.company).id)])
 
     def mapping(self, company=None):
-        return [(ext.extension, ext.user_id.name, ext.mango_user_id or False)
+        return [(ext.extension, ext.user_id.name, ext.pbx_user_ref or False)
                 for ext in self.extensions(company)]
 
     def test_two_users_swap_extensions_in_one_apply(self):
@@ -78,12 +78,12 @@ class TestUserImport(MangoCase):
     def test_other_companies_are_left_alone(self):
         other = self.env["res.company"].create({"name": "Other PBX"})
         self.anna.company_ids |= other
-        self.env["mango.extension"].create({"company_id": other.id, "user_id": self.anna.id,
+        self.env["pbx.extension"].create({"company_id": other.id, "user_id": self.anna.id,
                                             "extension": "7000"})
         self.wizard().save().action_apply()
         self.assertEqual(self.mapping(other), [("7000", "Анна Смирнова", False)])
-        self.assertEqual(self.anna.with_company(other).mango_extension, "7000")
-        self.assertEqual(self.anna.mango_extension, "101")
+        self.assertEqual(self.anna.with_company(other).pbx_extension, "7000")
+        self.assertEqual(self.anna.pbx_extension, "101")
 
     def test_one_user_for_two_extensions_is_refused(self):
         with self.wizard() as form:
@@ -95,7 +95,7 @@ class TestUserImport(MangoCase):
     def test_extension_never_given_to_two_users_of_a_company(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation), \
                 self.env.cr.savepoint():
-            self.boris.mango_extension = "102"
+            self.boris.pbx_extension = "102"
 
     def test_mango_error_in_words(self):
         self.emulator.fail("config/users/request", code=3102)
@@ -107,16 +107,16 @@ class TestUserImport(MangoCase):
         self.speak_russian()
         admin = self.env.ref("base.user_admin")
         admin.lang = "ru_RU"
-        self.anna.mango_extension = False  # Анна gets 101
-        self.rep.mango_extension = "104"  # Rep One: no PBX employee, loses 104
-        self.boris.mango_extension = "103"  # Борис moves to 102
-        wizard = Form(self.env["mango.user.import"].with_user(admin).with_context(lang="ru_RU"))
+        self.anna.pbx_extension = False  # Анна gets 101
+        self.rep.pbx_extension = "104"  # Rep One: no PBX employee, loses 104
+        self.boris.pbx_extension = "103"  # Борис moves to 102
+        wizard = Form(self.env["pbx.user.import"].with_user(admin).with_context(lang="ru_RU"))
         with wizard.line_ids.edit(2) as line:
             line.user_id = self.env["res.users"]  # nobody for Вера
         wizard = wizard.save()
         action = wizard.action_apply()
         self.assertEqual((action["res_model"], action["res_id"], action["target"]),
-                         ("mango.user.import", wizard.id, "new"), "the result step")
+                         ("pbx.user.import", wizard.id, "new"), "the result step")
         self.assertEqual(wizard.state, "done")
         text = html2plaintext(wizard.result)
         for expected in ("Выданы внутренние номера", "Анна Смирнова: 101",

@@ -11,10 +11,10 @@ from .common import MangoCase
 # what the web client offers in "Custom Group" (web/static/src/search/utils/misc.js)
 GROUPABLE_TYPES = {"boolean", "char", "date", "datetime", "integer", "many2one", "many2many",
                    "selection", "tags"}
-TECHNICAL = {"from_number", "to_number", "line_number", "external_e164", "entry_id", "leg_ids",
+TECHNICAL = {"from_number", "to_number", "line_number", "external_e164", "entry_ref", "leg_ids",
              "event_ids", "route_status", "route_message", "route_user_id", "mango_direction",
              "disconnect_reason", "summary_received"}
-PLUMBING = {"route_taken", "route_command_id", "route_leg_id", "route_date", "dct_next",
+PLUMBING = {"route_taken", "route_command_ref", "route_leg_ref", "route_date", "dct_next",
             "dct_tries", "summary_data", "route_error", "dct_data", "create_uid",
             "note_message_ids", "callback_scheduled"}
 # 10:17:23 in Moscow: no time of the call reads like an empty talk time
@@ -44,7 +44,7 @@ class TestViews(MangoCase):
         return records.with_user(user).with_context(lang=user.lang, tz=user.tz)
 
     def learn_lines(self):
-        self.as_cron("mango.pbx.line", "_cron_refresh")
+        self.as_cron("pbx.line", "_cron_refresh")
 
     def trigger_count(self):
         cron = self.env.ref("mango_office.ir_cron_mango_refresh_lines")
@@ -53,13 +53,13 @@ class TestViews(MangoCase):
     def form_fields(self, user):
         """The fields the form shows ``user`` (not those Odoo adds, hidden, for a button's
         condition)."""
-        arch = self.as_user(self.env["mango.call"], user).get_views([(False, "form")])[
+        arch = self.as_user(self.env["pbx.call"], user).get_views([(False, "form")])[
             "views"]["form"]["arch"]
         return {node.get("name") for node in etree.fromstring(arch).iter("field")
                 if not node.get("data-used-by")}
 
     def offered(self, user):
-        described = self.as_user(self.env["mango.call"], user).fields_get(
+        described = self.as_user(self.env["pbx.call"], user).fields_get(
             attributes=["groupable", "searchable", "type", "aggregator"])
         group_by = {name for name, field in described.items()
                     if field.get("groupable") and field["type"] in GROUPABLE_TYPES}
@@ -87,28 +87,28 @@ class TestViews(MangoCase):
         self.assertFalse(filter_by & (TECHNICAL | PLUMBING))
         self.assertEqual(measures, {"talk_minutes"})
         strings = {field["string"] for field in self.as_user(
-            self.env["mango.call"], self.boris).fields_get(sorted(group_by), ["string"]).values()}
+            self.env["pbx.call"], self.boris).fields_get(sorted(group_by), ["string"]).values()}
         self.assertIn("Сотрудник", strings)
         self.assertNotIn("Перевод взят на отправку", strings)
 
         group_by, filter_by, _measures = self.offered(self.admin_ru)
-        self.assertLessEqual({"entry_id", "disconnect_reason", "route_status", "line_id"}, group_by)
+        self.assertLessEqual({"entry_ref", "disconnect_reason", "route_status", "line_id"}, group_by)
         self.assertFalse(group_by & PLUMBING)
         self.assertFalse(filter_by & PLUMBING)
 
     def test_the_journal_groups_by_path_and_state_not_by_digest(self):
-        described = self.env["mango.event"].with_user(self.admin_ru).fields_get(
+        described = self.env["pbx.event"].with_user(self.admin_ru).fields_get(
             attributes=["groupable"])
         group_by = {name for name, field in described.items() if field.get("groupable")}
         self.assertLessEqual({"path", "state", "call_id"}, group_by)
         self.assertFalse(group_by & {"digest", "create_uid", "write_uid", "write_date"})
-        arch = etree.fromstring(self.env["mango.event"].with_user(self.admin_ru).get_views(
+        arch = etree.fromstring(self.env["pbx.event"].with_user(self.admin_ru).get_views(
             [(False, "form")])["views"]["form"]["arch"])
         self.assertEqual([node.get("widget") for node in arch.iter("field")
                           if node.get("name") == "state"], ["badge"])
 
     def test_the_pivot_counts_calls_first_then_talk_minutes(self):
-        views = self.env["mango.call"].with_user(self.boris).get_views(
+        views = self.env["pbx.call"].with_user(self.boris).get_views(
             [(False, "pivot"), (False, "graph")])["views"]
         pivot = etree.fromstring(views["pivot"]["arch"])
         self.assertEqual(pivot.get("display_quantity"), "1")
@@ -146,9 +146,9 @@ class TestViews(MangoCase):
 
     def test_a_customer_number_is_found_as_people_type_it(self):
         self.call("views-3", "79035556677")
-        Call = self.as_user(self.env["mango.call"], self.boris)
+        Call = self.as_user(self.env["pbx.call"], self.boris)
         for typed in ("8 903 555-66-77", "+7 (903) 555 66 77", "555-66"):
-            self.assertEqual(Call.search([("number_display", "ilike", typed)]).entry_id,
+            self.assertEqual(Call.search([("number_display", "ilike", typed)]).entry_ref,
                              "views-3", typed)
         self.assertFalse(Call.search([("number_display", "ilike", "8 903 555-66-78")]))
 
@@ -161,7 +161,7 @@ class TestViews(MangoCase):
         self.learn_lines()
         self.assertEqual(len(self.emulator.requests_to("incominglines")), 1)
         self.assertEqual(call.line_display, "Москва · +7 495 123-45-67")
-        self.assertEqual(self.env["mango.pbx.line"].search([("number", "=", "78001234567")])
+        self.assertEqual(self.env["pbx.line"].search([("number", "=", "78001234567")])
                          .display_name, "8-800 · +7 800 123-45-67")
 
     def test_a_line_mango_does_not_list_is_asked_for_at_most_every_quarter_hour(self):
@@ -179,5 +179,5 @@ class TestViews(MangoCase):
         self.learn_lines()
         self.call("views-7", "380671234567")
         self.call("views-8", "79035556677", answered=False, start=START + 600)
-        self.start_tour("/odoo/action-mango_office.mango_call_action",
+        self.start_tour("/odoo/action-mango_office.pbx_call_action",
                         "mango_office_views_call_form", login="views_rep")

@@ -50,7 +50,7 @@ CREATE_LEAD = """
     await fetch("/mango/events/call", {method: "POST", body: new URLSearchParams(%(body)s)});
     let button;
     for (let i = 0; i < 60 && !button; i++) {
-        button = document.querySelector(".o_mango_call_card .o_mango_call_card_create_lead");
+        button = document.querySelector(".o_pbx_call_card .o_pbx_call_card_create_lead");
         await sleep(100);
     }
     if (!button) { console.error("no Create on the card"); return; }
@@ -77,7 +77,7 @@ CLICK_TO_CALL = """
 (async () => {
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     for (let i = 0; i < 100; i++) {
-        const button = document.querySelector(".o_field_phone .o_mango_call_button");
+        const button = document.querySelector(".o_field_phone .o_pbx_call_button");
         if (button) {
             button.click();
             break;
@@ -148,14 +148,14 @@ class TestWebClient(CardCase):
         self.assertTrue(self.cards(self.rep)[-1]["talked"])
 
     def test_click_to_call_rings_the_rep_first(self):
-        result = self.env["mango.call"].with_user(self.rep).mango_click_to_call("8 (916) 123-45-67")
+        result = self.env["pbx.call"].with_user(self.rep).mango_click_to_call("8 (916) 123-45-67")
         self.assertIn("101", result["message"])
         payload = self.emulator.requests_to("commands/callback")[0]["payload"]
         self.assertEqual((payload["from"]["extension"], payload["to_number"]),
                          ("101", "79161234567"))
 
     def test_click_to_call_refusals_in_words(self):
-        Call = self.env["mango.call"]
+        Call = self.env["pbx.call"]
         with self.assertRaisesRegex(UserError, "no extension"):
             Call.with_user(self.sales_manager).mango_click_to_call("+79161234567")
         with self.assertRaisesRegex(UserError, "not a phone number"):
@@ -185,7 +185,7 @@ class TestWebClient(CardCase):
 
     def test_webhook_health_above_the_calls_for_administrators(self):
         self.post_all(incoming_call("W9", "79161234567")[:1])
-        Call = self.env["mango.call"]
+        Call = self.env["pbx.call"]
         self.assertFalse(Call.with_user(self.rep).mango_webhook_health(),
                          "salespeople see the calls, not the webhook's health")
         health = Call.with_user(self.env.ref("base.user_admin")).mango_webhook_health()
@@ -193,14 +193,14 @@ class TestWebClient(CardCase):
         self.assertEqual((health["errors"], health["reconciliation"]), (0, False))
         code = WAIT_FOR % {"selector": json.dumps(".o_mango_health"),
                            "text": json.dumps("Last notification from Mango")}
-        self.browser_js("/odoo/action-mango_office.mango_call_action", code,
+        self.browser_js("/odoo/action-mango_office.pbx_call_action", code,
                         ready="odoo.isReady", login="admin", timeout=60)
 
     def test_browser_call_list_follows_the_calls(self):
         """A call that rings at an employee appears in open call lists without a reload."""
         path, payload = incoming_call("W10", "79161234567", extension="102")[2]
         code = LIST_FOLLOWS % {"body": json.dumps(form_body(KEY, SALT, payload))}
-        self.browser_js("/odoo/action-mango_office.mango_call_action", code,
+        self.browser_js("/odoo/action-mango_office.pbx_call_action", code,
                         ready="odoo.isReady", login="rep2", timeout=60)
 
     def test_browser_create_lead_from_the_card(self):
@@ -247,7 +247,7 @@ class TestCallCard(CardCase):
                                                ("vera", "106", "Вера Кузнецова"))
         cls.john = cls.new_rep("john", "107", "John Smith", lang="en_US", tz="Europe/London",
                                groups="sales_team.group_sale_salesman_all_leads")
-        cls.env["mango.pbx.line"]._mango_sync(cls.company, cls.emulator.lines)
+        cls.env["pbx.line"]._mango_sync(cls.company, cls.emulator.lines)
         Partner = cls.env["res.partner"]
         romashka = Partner.create({"name": "ООО Ромашка", "is_company": True})
         cls.ivan = Partner.create({"name": "Иван Петров", "parent_id": romashka.id,
@@ -318,7 +318,7 @@ class TestCallCard(CardCase):
             {"date": "20.11.2026, 12:05", "direction": "Входящий", "outcome": "Отвечен, 1:05"}])
         self.assertEqual(card["history_count"], 2)
         action = self.as_rep(self.boris, self.calls("K1")).action_number_calls()
-        self.assertEqual(self.env["mango.call"].with_user(self.boris).search(action["domain"]),
+        self.assertEqual(self.env["pbx.call"].with_user(self.boris).search(action["domain"]),
                          self.calls("K1") | self.calls("H1") | self.calls("H2"),
                          "the link opens all calls of the number")
 
@@ -371,7 +371,7 @@ class TestCallCard(CardCase):
     def test_my_cards_come_back_after_a_reload(self):
         notifications = self.call("R1", IVAN)
         self.post_all(notifications[:3])
-        Call = self.env["mango.call"]
+        Call = self.env["pbx.call"]
         cards = self.as_rep(self.boris, Call).mango_my_cards()
         self.assertEqual([(card["status"], card["caller"]) for card in cards],
                          [("ringing", "Иван Петров")])
@@ -439,8 +439,8 @@ class TestCallCard(CardCase):
         with self.assertRaisesRegex(UserError, "999"):
             self.as_rep(self.boris, call).mango_transfer("999")
         self.as_rep(self.boris, call).mango_transfer("106")
-        command_id = self.emulator.requests_to("commands/transfer")[0]["payload"]["command_id"]
-        self.post_all([("result/transfer", {"command_id": command_id, "result": 3200})])
+        command_ref = self.emulator.requests_to("commands/transfer")[0]["payload"]["command_id"]
+        self.post_all([("result/transfer", {"command_id": command_ref, "result": 3200})])
         self.assertEqual(self.cards(self.boris, "mango_office/call_refused"), [{
             "call_id": call.id,
             "message": "Mango не перевёл звонок: Mango ответил кодом 3200: Неверный номер "
@@ -482,7 +482,7 @@ class TestGroupCall(MangoCase):
 
     def wizard(self, user=None):
         from odoo.tests import Form
-        Wizard = self.env["mango.group.call"].with_user(user or self.sales_manager)
+        Wizard = self.env["pbx.group.call"].with_user(user or self.sales_manager)
         return Form(Wizard.with_context(default_number="+7 916 123-45-67"))
 
     def test_group_and_line_from_mango_and_the_call(self):
@@ -511,7 +511,7 @@ class TestGroupCall(MangoCase):
     def test_salespeople_cannot(self):
         from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
-            self.env["mango.group.call"].with_user(self.rep).create({"number": "+79161234567"})
+            self.env["pbx.group.call"].with_user(self.rep).create({"number": "+79161234567"})
 
 
 @tagged("post_install", "-at_install")

@@ -99,7 +99,7 @@ class TestCallLog(MangoCase):
 
     def test_incoming_answered_call(self):
         self.post_all(incoming_call("E1", "79161234567", line="74951234567", extension="101",
-                                    start=1767261600, talk_seconds=42, recording_id="R1"))
+                                    start=1767261600, talk_seconds=42, recording_ref="R1"))
         call = self.calls("E1")
         self.assertEqual(len(call), 1)
         self.assertRecordValues(call, [{
@@ -133,7 +133,7 @@ class TestCallLog(MangoCase):
             self.assertEqual(self.calls("E4").state, state, payload)
 
     def test_replaying_a_whole_call_three_times_changes_nothing(self):
-        notifications = incoming_call("E5", "79161234567", recording_id="R5")
+        notifications = incoming_call("E5", "79161234567", recording_ref="R5")
         self.post_all(notifications)
         fields = ["direction", "state", "from_number", "user_id", "talk_time", "start_date",
                   "answer_date", "end_date", "disconnect_reason"]

@@ -1,1 +1,1 @@
-from . import mango_group_call, mango_user_import, mango_user_import_line
+from . import pbx_group_call, pbx_user_import, pbx_user_import_line

@@ -23,11 +23,11 @@ class Partner extends models.Model {
 defineModels({ ...mailModels, Partner });
 
 // the call card asks, as the web client starts, for the cards of the user's live calls
-beforeEach(() => onRpc("mango.call", "mango_my_cards", () => []));
+beforeEach(() => onRpc("pbx.call", "mango_my_cards", () => []));
 
 /** The current company, with or without the user's extension in its PBX. */
 function inCompany(extension) {
-    serverState.companies = [{ ...serverState.companies[0], mango_extension: extension }];
+    serverState.companies = [{ ...serverState.companies[0], pbx_extension: extension }];
 }
 
 async function mountPartner(options = "", resId = 1, readonly = false) {
@@ -43,9 +43,9 @@ async function mountPartner(options = "", resId = 1, readonly = false) {
 test("the Mango button for a user with an extension, beside Odoo's own Call", async () => {
     inCompany("101");
     await mountPartner();
-    expect(".o_field_phone .o_mango_call_button").toHaveCount(1);
-    expect(".o_mango_call_button i").toHaveClass("fa-headphones");
-    expect(".o_mango_call_button i").not.toHaveClass("fa-phone");
+    expect(".o_field_phone .o_pbx_call_button").toHaveCount(1);
+    expect(".o_pbx_call_button i").toHaveClass("fa-headphones");
+    expect(".o_pbx_call_button i").not.toHaveClass("fa-phone");
     expect(".o_phone_form_link i").toHaveClass("fa-phone");
 });
 
@@ -53,29 +53,29 @@ test("no Mango button for a user without an extension in the current company", a
     inCompany(false);
     await mountPartner();
     expect(".o_field_phone .o_phone_form_link").toHaveCount(1);
-    expect(".o_mango_call_button").toHaveCount(0);
+    expect(".o_pbx_call_button").toHaveCount(0);
 });
 
 test("no Mango button where the view turns the option off", async () => {
     inCompany("101");
     await mountPartner(`options="{'enable_mango': false}"`);
-    expect(".o_mango_call_button").toHaveCount(0);
+    expect(".o_pbx_call_button").toHaveCount(0);
 });
 
 test("no Mango button on an empty phone", async () => {
     inCompany("101");
     await mountPartner("", 2);
-    expect(".o_mango_call_button").toHaveCount(0);
+    expect(".o_pbx_call_button").toHaveCount(0);
 });
 
 test("a click asks Mango to call this number", async () => {
     inCompany("101");
-    onRpc("mango.call", "mango_click_to_call", ({ args }) => {
+    onRpc("pbx.call", "mango_click_to_call", ({ args }) => {
         expect.step(args[0]);
         return { message: "Your phone (101) rings first, then +7 916 123-45-67." };
     });
     await mountPartner("", 1, true);
-    await contains(".o_mango_call_button").click();
+    await contains(".o_pbx_call_button").click();
     await expect.waitForSteps(["+7 916 123-45-67"]);
     expect(".o_notification").toHaveText(/rings first/);
 });

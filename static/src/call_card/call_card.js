@@ -49,7 +49,7 @@ export class CallCard extends Component {
     async call(method, args = []) {
         Object.assign(this.state, { busy: true, error: "", message: "" });
         try {
-            return await this.orm.call("mango.call", method, [[this.card.call_id], ...args]);
+            return await this.orm.call("pbx.call", method, [[this.card.call_id], ...args]);
         } catch (error) {
             if (error instanceof RPCError && error.exceptionName === "odoo.exceptions.UserError") {
                 this.state.error = error.data.message;

@@ -13,7 +13,7 @@ import { listView } from "@web/views/list/list_view";
  * last notification came, the journal's errors, the last reconciliation), and a reload
  * when a call of the current companies reaches an employee or ends.
  */
-export class MangoCallListController extends ListController {
+export class PbxCallListController extends ListController {
     static template = "mango_office.CallListView";
 
     setup() {
@@ -21,7 +21,7 @@ export class MangoCallListController extends ListController {
         const orm = useService("orm");
         const bus = useService("bus_service");
         onWillStart(async () => {
-            this.mangoHealth = await orm.call("mango.call", "mango_webhook_health", []);
+            this.mangoHealth = await orm.call("pbx.call", "mango_webhook_health", []);
         });
         const reload = useDebounced(() => this.model.load(), 300);  // not after unmount
         const onCallChanged = ({ company_id }) => {
@@ -77,7 +77,7 @@ export class MangoCallListController extends ListController {
     }
 }
 
-registry.category("views").add("mango_call_list", {
+registry.category("views").add("pbx_call_list", {
     ...listView,
-    Controller: MangoCallListController,
+    Controller: PbxCallListController,
 });

@@ -3,7 +3,7 @@ import { useService } from "@web/core/utils/hooks";
 import { Component } from "@odoo/owl";
 
 /** Click-to-call: Mango rings the rep's phone first, then the number of this field. */
-export class MangoCallButton extends Component {
+export class PbxCallButton extends Component {
     static template = "mango_office.CallButton";
     static props = ["*"];
 
@@ -15,7 +15,7 @@ export class MangoCallButton extends Component {
 
     async onClick() {
         const number = this.props.record.data[this.props.name];
-        const result = await this.orm.call("mango.call", "mango_click_to_call", [number]);
+        const result = await this.orm.call("pbx.call", "mango_click_to_call", [number]);
         this.notification.add(result.message, { type: "success", title: _t("Calling") });
     }
 }

@@ -2,15 +2,15 @@ import { _t } from "@web/core/l10n/translation";
 import { user } from "@web/core/user";
 import { patch } from "@web/core/utils/patch";
 import { formPhoneField, PhoneField, phoneField } from "@web/views/fields/phone/phone_field";
-import { MangoCallButton } from "./call_button";
+import { PbxCallButton } from "./call_button";
 
 /**
  * The Mango button of the phone widget, as `sms` adds its own: the option `enable_mango`
  * (on by default) turns it off for a field; it shows only to a user with an extension in
- * the current company's PBX (`mango_extension` of the company in the session).
+ * the current company's PBX (`pbx_extension` of the company in the session).
  */
 patch(PhoneField, {
-    components: { ...PhoneField.components, MangoCallButton },
+    components: { ...PhoneField.components, PbxCallButton },
     defaultProps: { ...PhoneField.defaultProps, enableMango: true },
     props: { ...PhoneField.props, enableMango: { type: Boolean, optional: true } },
 });
@@ -19,7 +19,7 @@ patch(PhoneField.prototype, {
     get showMangoButton() {
         return Boolean(
             this.props.enableMango &&
-                user.activeCompany?.mango_extension &&
+                user.activeCompany?.pbx_extension &&
                 this.props.record.data[this.props.name]
         );
     },

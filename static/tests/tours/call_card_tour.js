@@ -22,20 +22,20 @@ function post(name) {
     };
 }
 
-const card = (status, more = "") => `.o_mango_call_card.o_mango_call_card_${status}${more}`;
+const card = (status, more = "") => `.o_pbx_call_card.o_pbx_call_card_${status}${more}`;
 
 registry.category("web_tour.tours").add("mango_office_card_unknown_caller", {
     steps: () => [
         post("ringing"),
         { trigger: card("ringing", ":contains('Входящий звонок')") },
-        { trigger: card("ringing", " .o_mango_call_card_caller:contains('Неизвестный номер')") },
-        { trigger: card("ringing", " .o_mango_call_card_number:contains('+7 903 555-66-77')") },
-        { trigger: card("ringing", " .o_mango_call_card_line:contains('Москва · +7 495 123-45-67')") },
-        { trigger: card("ringing", ":not(:has(.o_mango_call_card_open_contact, .o_mango_call_card_open_lead))") },
-        { trigger: card("ringing", " .o_mango_call_card_new_contact:contains('Новый контакт')") },
+        { trigger: card("ringing", " .o_pbx_call_card_caller:contains('Неизвестный номер')") },
+        { trigger: card("ringing", " .o_pbx_call_card_number:contains('+7 903 555-66-77')") },
+        { trigger: card("ringing", " .o_pbx_call_card_line:contains('Москва · +7 495 123-45-67')") },
+        { trigger: card("ringing", ":not(:has(.o_pbx_call_card_open_contact, .o_pbx_call_card_open_lead))") },
+        { trigger: card("ringing", " .o_pbx_call_card_new_contact:contains('Новый контакт')") },
         {
             content: "the rep creates the deal from the card",
-            trigger: card("ringing", " .o_mango_call_card_create_lead:contains('Создать сделку')"),
+            trigger: card("ringing", " .o_pbx_call_card_create_lead:contains('Создать сделку')"),
             run: "click",
         },
         { trigger: ".o_form_view .o_field_widget[name=phone] input:value('+7 903 555-66-77')" },
@@ -45,39 +45,39 @@ registry.category("web_tour.tours").add("mango_office_card_unknown_caller", {
 registry.category("web_tour.tours").add("mango_office_card_known_caller", {
     steps: () => [
         post("ringing"),
-        { trigger: card("ringing", " .o_mango_call_card_caller:contains('Иван Петров')") },
-        { trigger: card("ringing", " .o_mango_call_card_company:contains('ООО Ромашка')") },
-        { trigger: card("ringing", " .o_mango_call_card_lead:contains('Поставка станков')") },
-        { trigger: card("ringing", " .o_mango_call_card_stage:contains('Переговоры')") },
-        { trigger: card("ringing", " .o_mango_call_card_salesperson:contains('Борис Иванов')") },
-        { trigger: card("ringing", " .o_mango_call_card_history li:contains('Входящий'):contains('Отвечен, 1:05')") },
-        { trigger: card("ringing", " .o_mango_call_card_history li:contains('Пропущен')") },
-        { trigger: card("ringing", " .o_mango_call_card_all_calls:contains('Все звонки (2)')") },
-        { trigger: card("ringing", " .o_mango_call_card_open_contact:contains('Открыть контакт')") },
-        { trigger: card("ringing", " .o_mango_call_card_open_lead:contains('Открыть сделку')") },
-        { trigger: card("ringing", ":not(:has(.o_mango_call_card_create_lead, .o_mango_call_card_new_contact))") },
+        { trigger: card("ringing", " .o_pbx_call_card_caller:contains('Иван Петров')") },
+        { trigger: card("ringing", " .o_pbx_call_card_company:contains('ООО Ромашка')") },
+        { trigger: card("ringing", " .o_pbx_call_card_lead:contains('Поставка станков')") },
+        { trigger: card("ringing", " .o_pbx_call_card_stage:contains('Переговоры')") },
+        { trigger: card("ringing", " .o_pbx_call_card_salesperson:contains('Борис Иванов')") },
+        { trigger: card("ringing", " .o_pbx_call_card_history li:contains('Входящий'):contains('Отвечен, 1:05')") },
+        { trigger: card("ringing", " .o_pbx_call_card_history li:contains('Пропущен')") },
+        { trigger: card("ringing", " .o_pbx_call_card_all_calls:contains('Все звонки (2)')") },
+        { trigger: card("ringing", " .o_pbx_call_card_open_contact:contains('Открыть контакт')") },
+        { trigger: card("ringing", " .o_pbx_call_card_open_lead:contains('Открыть сделку')") },
+        { trigger: card("ringing", ":not(:has(.o_pbx_call_card_create_lead, .o_pbx_call_card_new_contact))") },
         post("answered"),
         { trigger: card("talking", ":contains('Разговор')") },
         {
             content: "the rep notes what the customer wants",
-            trigger: card("talking", " .o_mango_call_card_note textarea"),
+            trigger: card("talking", " .o_pbx_call_card_note textarea"),
             run: "edit Просит счёт на два станка",
         },
-        { trigger: card("talking", " .o_mango_call_card_save:contains('Сохранить')"), run: "click" },
-        { trigger: card("talking", " .o_mango_call_card_saved:contains('Заметка сохранена')") },
+        { trigger: card("talking", " .o_pbx_call_card_save:contains('Сохранить')"), run: "click" },
+        { trigger: card("talking", " .o_pbx_call_card_saved:contains('Заметка сохранена')") },
         {
             content: "the rep transfers the customer to a colleague",
-            trigger: card("talking", " .o_mango_call_card_transfer_button:contains('Перевести')"),
+            trigger: card("talking", " .o_pbx_call_card_transfer_button:contains('Перевести')"),
             run: "click",
         },
-        { trigger: card("talking", " .o_mango_call_card_target:contains('Вера Кузнецова')"), run: "click" },
-        { trigger: card("talking", " .o_mango_call_card_message:contains('Вера Кузнецова')") },
-        { trigger: card("closed", " .o_mango_call_card_outcome:contains('Переведён: Вера Кузнецова')") },
-        { trigger: card("closed", " .o_mango_call_card_call_back:contains('Перезвонить')") },
+        { trigger: card("talking", " .o_pbx_call_card_target:contains('Вера Кузнецова')"), run: "click" },
+        { trigger: card("talking", " .o_pbx_call_card_message:contains('Вера Кузнецова')") },
+        { trigger: card("closed", " .o_pbx_call_card_outcome:contains('Переведён: Вера Кузнецова')") },
+        { trigger: card("closed", " .o_pbx_call_card_call_back:contains('Перезвонить')") },
         // another call while the first card stays: both shown, the newest first
         post("second ringing"),
-        { trigger: ".o_mango_call_card:first-child.o_mango_call_card_ringing:contains('Неизвестный номер')" },
-        { trigger: ".o_mango_call_card:nth-child(2).o_mango_call_card_closed:contains('Иван Петров')" },
+        { trigger: ".o_pbx_call_card:first-child.o_pbx_call_card_ringing:contains('Неизвестный номер')" },
+        { trigger: ".o_pbx_call_card:nth-child(2).o_pbx_call_card_closed:contains('Иван Петров')" },
         post("second answered"),
         { trigger: card("talking", ":contains('Неизвестный номер')") },
         {
@@ -87,15 +87,15 @@ registry.category("web_tour.tours").add("mango_office_card_known_caller", {
             expectUnloadPage: true,
         },
         { trigger: card("talking", ":contains('Неизвестный номер')") },
-        { trigger: "body:not(:has(.o_mango_call_card_closed))" },
+        { trigger: "body:not(:has(.o_pbx_call_card_closed))" },
         {
             content: "the rep hangs up from the card",
-            trigger: card("talking", " .o_mango_call_card_hangup:contains('Положить трубку')"),
+            trigger: card("talking", " .o_pbx_call_card_hangup:contains('Положить трубку')"),
             run: "click",
         },
-        { trigger: card("closed", " .o_mango_call_card_outcome:contains('Завершён')") },
-        { trigger: card("closed", " .o_mango_call_card_close"), run: "click" },
-        { trigger: "body:not(:has(.o_mango_call_card))" },
+        { trigger: card("closed", " .o_pbx_call_card_outcome:contains('Завершён')") },
+        { trigger: card("closed", " .o_pbx_call_card_close"), run: "click" },
+        { trigger: "body:not(:has(.o_pbx_call_card))" },
     ],
 });
 
@@ -104,9 +104,9 @@ registry.category("web_tour.tours").add("mango_office_card_only_mine", {
         post("others"),
         post("mine"),
         { trigger: card("ringing", ":contains('Incoming call'):contains('Unknown number')") },
-        { trigger: card("ringing", " .o_mango_call_card_create_lead:contains('Create opportunity')") },
-        { trigger: card("ringing", " .o_mango_call_card_new_contact:contains('New contact')") },
+        { trigger: card("ringing", " .o_pbx_call_card_create_lead:contains('Create opportunity')") },
+        { trigger: card("ringing", " .o_pbx_call_card_new_contact:contains('New contact')") },
         // the bus brings messages in order: the colleague's call would have come first
-        { trigger: "body:not(:has(.o_mango_call_card:contains('Иван Петров')))" },
+        { trigger: "body:not(:has(.o_pbx_call_card:contains('Иван Петров')))" },
     ],
 });

@@ -9,19 +9,19 @@ from ..mango.numbers import classify, display
 PAUSE = timedelta(minutes=1)  # at most one group call per customer per minute
 
 
-class MangoGroupCall(models.TransientModel):
+class PbxGroupCall(models.TransientModel):
     """Ask a PBX group to call a customer (``commands/callback_group``): Mango dials the
     customer first, then the group, on the chosen line. Groups and lines are read from
     Mango when the wizard opens."""
-    _name = "mango.group.call"
+    _name = "pbx.group.call"
     _description = "Group Call"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
     number = fields.Char(string="Customer Number", required=True)
-    group_id = fields.Many2one("mango.pbx.group", string="Group", required=True,
+    group_id = fields.Many2one("pbx.group", string="Group", required=True,
                                domain="[('company_id', '=', company_id)]")
-    line_id = fields.Many2one("mango.pbx.line", string="Line", required=True,
+    line_id = fields.Many2one("pbx.line", string="Line", required=True,
                               domain="[('company_id', '=', company_id)]",
                               help="The PBX number the call is made from.")
     sync_warning = fields.Char(readonly=True)
@@ -32,7 +32,7 @@ class MangoGroupCall(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
-        Group, Line = self.env["mango.pbx.group"].sudo(), self.env["mango.pbx.line"].sudo()
+        Group, Line = self.env["pbx.group"].sudo(), self.env["pbx.line"].sudo()
         try:
             client = company._mango_client()
             Group._mango_sync(company, client.groups())

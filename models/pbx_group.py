@@ -1,15 +1,15 @@
 from odoo import api, fields, models
 
 
-class MangoPbxGroup(models.Model):
+class PbxGroup(models.Model):
     """A group of the company's PBX, as Mango lists it (``groups``), for group calls."""
-    _name = "mango.pbx.group"
-    _inherit = ["mango.pbx.listed"]
+    _name = "pbx.group"
+    _inherit = ["pbx.listed"]
     _description = "PBX Group"
 
     extension = fields.Char(help="The group's short number.")
 
-    _mango_id_unique = models.Constraint("UNIQUE(company_id, mango_id)",
+    _mango_id_unique = models.Constraint("UNIQUE(company_id, pbx_ref)",
                                          "A PBX group is listed once per company.")
 
     @api.depends("name", "extension")
@@ -20,6 +20,6 @@ class MangoPbxGroup(models.Model):
 
     @api.model
     def _mango_values(self, row):
-        return {"mango_id": str(row.get("id") or row.get("extension")),
+        return {"pbx_ref": str(row.get("id") or row.get("extension")),
                 "name": str(row.get("name") or row.get("extension") or "?")[:256],
                 "extension": str(row.get("extension") or "")[:64]}

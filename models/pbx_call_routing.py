@@ -33,7 +33,7 @@ NOT_SENT = _lt("No outcome of the routing command within %(seconds)s seconds: th
                "sending it stopped (restarted or killed)")
 
 
-class MangoCallRouting(models.AbstractModel):
+class PbxCallRouting(models.Model):
     """Routing of a call: a known caller hearing the greeting is put through to the
     extension of their salesperson.
 
@@ -42,8 +42,7 @@ class MangoCallRouting(models.AbstractModel):
     nothing outlives the request), giving Mango half a second. A cron sends what a
     slower Mango or a stopped worker left, and fails the routes whose sending was lost.
     """
-    _name = "mango.call.routing"
-    _description = "Phone Call Routing"
+    _inherit = "pbx.call"
 
     route_status = fields.Selection(
         [("pending", "Sending to the salesperson"), ("sent", "Sent to the salesperson"),
@@ -57,8 +56,8 @@ class MangoCallRouting(models.AbstractModel):
                                 help="Mango's result code for the routing command.")
     route_error = fields.Json(readonly=True, copy=False)
     route_message = fields.Char(string="Routing Details", compute="_compute_route_message")
-    route_command_id = fields.Char(readonly=True, index="btree_not_null", copy=False)
-    route_leg_id = fields.Char(readonly=True, copy=False)
+    route_command_ref = fields.Char(readonly=True, index="btree_not_null", copy=False)
+    route_leg_ref = fields.Char(readonly=True, copy=False)
     route_date = fields.Datetime(readonly=True, copy=False)
     route_taken = fields.Boolean(readonly=True, copy=False,
                                  help="The route cron took this route to send it.")
@@ -90,7 +89,7 @@ class MangoCallRouting(models.AbstractModel):
             user, extension, name = matched
         else:
             user = self._mango_responsible()
-            extension = self.env["mango.extension"]._mango_extension(self.company_id, user)
+            extension = self.env["pbx.extension"]._pbx_extension(self.company_id, user)
             name = (self.partner_id or self.lead_id).display_name or ""
         profile = self.company_id._mango_profile()
         if not profile.routing:
@@ -103,10 +102,10 @@ class MangoCallRouting(models.AbstractModel):
             status = "pending"
         vals = {"route_status": status, "route_user_id": user.id}
         if status == "pending":
-            vals.update(route_command_id=MangoClient.new_command_id("route"),
-                        route_leg_id=leg.leg_id, route_date=fields.Datetime.now())
-            command = {"call_id": leg.leg_id, "to_number": extension, "display_name": name,
-                       "command_id": vals["route_command_id"]}
+            vals.update(route_command_ref=MangoClient.new_command_id("route"),
+                        route_leg_ref=leg.leg_ref, route_date=fields.Datetime.now())
+            command = {"call_id": leg.leg_ref, "to_number": extension, "display_name": name,
+                       "command_ref": vals["route_command_ref"]}
             self.env.cr.postcommit.add(functools.partial(after_response, functools.partial(
                 _send_route, self.env.cr.dbname, self.id, command, profile)))
         self.write(vals)
@@ -126,45 +125,45 @@ class MangoCallRouting(models.AbstractModel):
         and the transaction is tried again: executed without logging, so that the retry
         leaves no error in the log (an ORM write failing the same way would).
         """
-        self.env.cr.execute(SQL("SELECT id FROM mango_call WHERE id = %s AND %s FOR UPDATE",
+        self.env.cr.execute(SQL("SELECT id FROM pbx_call WHERE id = %s AND %s FOR UPDATE",
                                 self.id, condition or SQL("TRUE")), log_exceptions=False)
         return bool(self.env.cr.fetchone())
 
-    def _mango_route_take(self, command_id):
+    def _mango_route_take(self, command_ref):
         """Take this route to send it; False when another sender took it or it is over."""
         self.env.cr.execute(SQL(
-            """UPDATE mango_call SET route_taken = true
-                WHERE id = %s AND route_command_id = %s AND route_status = 'pending'
-                  AND route_taken IS NOT TRUE RETURNING id""", self.id, command_id),
+            """UPDATE pbx_call SET route_taken = true
+                WHERE id = %s AND route_command_ref = %s AND route_status = 'pending'
+                  AND route_taken IS NOT TRUE RETURNING id""", self.id, command_ref),
             log_exceptions=False)  # retried on a serialisation failure, see _mango_route_lock
         return bool(self.env.cr.fetchone())
 
-    def _mango_route_hand_over(self, command_id):
+    def _mango_route_hand_over(self, command_ref):
         """Leave the route to the cron, which gives Mango more time."""
         self.env.cr.execute(SQL(
-            """UPDATE mango_call SET route_taken = false
-                WHERE id = %s AND route_command_id = %s AND route_status = 'pending'""",
-            self.id, command_id), log_exceptions=False)  # retried, see _mango_route_lock
+            """UPDATE pbx_call SET route_taken = false
+                WHERE id = %s AND route_command_ref = %s AND route_status = 'pending'""",
+            self.id, command_ref), log_exceptions=False)  # retried, see _mango_route_lock
         self.env.ref("mango_office.ir_cron_mango_route")._trigger()
 
-    def _mango_route_request(self, command_id):
+    def _mango_route_request(self, command_ref):
         """The command to send again, or None when it is no longer to be sent."""
         self.ensure_one()
-        if self.route_status != "pending" or self.route_command_id != command_id:
+        if self.route_status != "pending" or self.route_command_ref != command_ref:
             return None
-        leg = self.leg_ids.filtered(lambda leg: leg.leg_id == self.route_leg_id)
+        leg = self.leg_ids.filtered(lambda leg: leg.leg_ref == self.route_leg_ref)
         if leg.state != "Appeared" or not self._mango_waiting_for_employee():
-            self._mango_route_outcome(command_id, error=MangoError(CALLER_LEFT))
+            self._mango_route_outcome(command_ref, error=MangoError(CALLER_LEFT))
             return None
         return {
-            "call_id": self.route_leg_id,
-            "to_number": self.env["mango.extension"]._mango_extension(self.company_id,
+            "call_id": self.route_leg_ref,
+            "to_number": self.env["pbx.extension"]._pbx_extension(self.company_id,
                                                                       self.route_user_id),
             "display_name": (self.partner_id or self.lead_id).display_name or "",
-            "command_id": command_id,
+            "command_ref": command_ref,
         }
 
-    def _mango_route_outcome(self, command_id, error=None):
+    def _mango_route_outcome(self, command_ref, error=None):
         """Record what Mango answered, unless its result/route came first."""
         self.ensure_one()
         if error is None:
@@ -174,8 +173,8 @@ class MangoCallRouting(models.AbstractModel):
                     "route_error": None if error.code else {"reason": error.reason,
                                                             "params": error.params}}
             _logger.info("Mango refused routing call %s: %s", self.id, error)
-        if self._mango_route_lock(SQL("route_status = 'pending' AND route_command_id = %s",
-                                      command_id)):
+        if self._mango_route_lock(SQL("route_status = 'pending' AND route_command_ref = %s",
+                                      command_ref)):
             self.write(vals)
 
     def _mango_route_client(self):
@@ -197,12 +196,12 @@ class MangoCallRouting(models.AbstractModel):
             ("route_status", "=", "pending"),
             ("route_date", "<", fields.Datetime.now() - timedelta(seconds=seconds))])
         for call in stale:
-            call._mango_route_outcome(call.route_command_id, error=MangoError(
+            call._mango_route_outcome(call.route_command_ref, error=MangoError(
                 NOT_SENT, seconds=seconds))
             self.env.cr.commit()
         for call in self.sudo().search([("route_status", "=", "pending"),
                                         ("route_taken", "=", False)], order="route_date, id"):
-            _send_route(self.env.cr.dbname, call.id, {"command_id": call.route_command_id})
+            _send_route(self.env.cr.dbname, call.id, {"command_ref": call.route_command_ref})
 
 
 def after_response(func):
@@ -218,26 +217,26 @@ def after_response(func):
 def _send_route(dbname, call_id, command, profile=None):
     """Send ``commands/route`` for one call, taken first so that it is sent once; never
     raises. ``command`` is what the webhook decided (with ``profile``, the company's
-    settings), or only its ``command_id`` when the cron sends it.
+    settings), or only its ``command_ref`` when the cron sends it.
 
     Mango's 429 (one route per 2 s per PBX) is tried again while the caller is still
     in the voice menu.
     """
     registry = Registry(dbname)
-    command_id = command["command_id"]
+    command_ref = command["command_ref"]
 
     def in_transaction(method, *args, **kwargs):
         with registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            call = env["mango.call"].browse(call_id)
+            call = env["pbx.call"].browse(call_id)
             return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
 
     try:
-        if not in_transaction("_mango_route_take", command_id):
+        if not in_transaction("_mango_route_take", command_ref):
             return
         for attempt in range(1, ROUTE_TRIES + 1):
             if attempt > 1 or profile is None:
-                command = in_transaction("_mango_route_request", command_id)
+                command = in_transaction("_mango_route_request", command_ref)
                 if command is None:
                     return
             try:
@@ -250,7 +249,7 @@ def _send_route(dbname, call_id, command, profile=None):
                 error = None
             except MangoTimeout as failure:
                 if profile is not None:  # the webhook's worker: the cron takes it over
-                    in_transaction("_mango_route_hand_over", command_id)
+                    in_transaction("_mango_route_hand_over", command_ref)
                     return
                 error = failure
             except MangoError as failure:
@@ -258,7 +257,7 @@ def _send_route(dbname, call_id, command, profile=None):
             if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
                 time.sleep(ROUTE_RETRY_SECONDS)
                 continue
-            in_transaction("_mango_route_outcome", command_id, error=error)
+            in_transaction("_mango_route_outcome", command_ref, error=error)
             return
     except Exception:  # noqa: BLE001 - after the answer nothing may raise; the cron fails it
         _logger.exception("Routing call %s failed", call_id)

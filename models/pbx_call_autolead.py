@@ -6,18 +6,18 @@ from odoo.tools import SQL
 OUTCOMES = {"answered": ("answered",), "missed": ("missed",), "both": ("answered", "missed")}
 
 
-class MangoCallAutolead(models.Model):
+class PbxCallAutolead(models.Model):
     """Unknown callers, automatically: where the company wants it, an incoming call from a
     number with no contact and no open lead or opportunity creates one when its summary
     is applied, for the employee who answered, else for the sales team of the line.
 
     Once per call, and once per number: decisions for one number are serialised on its
-    row of ``mango.autolead.number``. A transaction that had to wait for another one, or
+    row of ``pbx.autolead.number``. A transaction that had to wait for another one, or
     whose snapshot is older than another one's decision, fails to serialise and is tried
     again on a snapshot that sees the lead the other one created; it links its call to it
     (so does a call of the number that does not create leads, ended meanwhile).
     """
-    _inherit = "mango.call"
+    _inherit = "pbx.call"
 
     lead_created = fields.Boolean(
         string="Lead Created by the Call", readonly=True, copy=False,
@@ -30,7 +30,7 @@ class MangoCallAutolead(models.Model):
         if not outcomes or self.direction != "incoming" or not self.external_e164 \
                 or self.partner_id or self.lead_id or self.lead_created:
             return
-        self.env["mango.autolead.number"]._mango_lock(self.company_id, self.external_e164)
+        self.env["pbx.autolead.number"]._mango_lock(self.company_id, self.external_e164)
         partner, lead, *_ = self._mango_match(self.company_id, self.external_e164)
         if partner or lead:  # found since the call rang: by a transaction committed meanwhile
             self.write({"partner_id": partner.id, "lead_id": lead.id})
@@ -51,7 +51,7 @@ class MangoCallAutolead(models.Model):
     def _mango_line_team(self, kind):
         """The sales team of the call's line, else the company's first one for ``kind``."""
         Team = self.env["crm.team"]
-        line = self.env["mango.pbx.line"].search([
+        line = self.env["pbx.line"].search([
             ("company_id", "=", self.company_id.id), ("number", "=", self.line_number),
             ("team_id", "!=", False)], limit=1)
         return line.team_id or Team.search([
@@ -66,7 +66,7 @@ class MangoCallAutolead(models.Model):
         waits for this number.
         """
         self.env.cr.execute(SQL(
-            """SELECT id FROM mango_call
+            """SELECT id FROM pbx_call
                 WHERE company_id = %s AND external_e164 = %s AND lead_id IS NULL AND id != %s
                   AND summary_received
                   FOR UPDATE SKIP LOCKED""", self.company_id.id, self.external_e164, self.id),
@@ -84,10 +84,10 @@ class MangoCallAutolead(models.Model):
                         if not lead[name] or lead[name] == phone})
 
 
-class MangoAutoleadNumber(models.Model):
+class PbxAutoleadNumber(models.Model):
     """A number an unknown caller's lead was decided for: concurrent decisions for one
     number serialise on its row (``_mango_lock``)."""
-    _name = "mango.autolead.number"
+    _name = "pbx.autolead.number"
     _description = "Unknown Caller's Number"
     _log_access = False
 
@@ -104,6 +104,6 @@ class MangoAutoleadNumber(models.Model):
         snapshot misses the holder's commit, fails to serialise and is tried again.
         """
         self.env.cr.execute(SQL(
-            """INSERT INTO mango_autolead_number (company_id, number) VALUES (%s, %s)
+            """INSERT INTO pbx_autolead_number (company_id, number) VALUES (%s, %s)
                ON CONFLICT (company_id, number) DO UPDATE SET number = EXCLUDED.number""",
             company.id, number), log_exceptions=False)  # serialization failures are retried

@@ -1,26 +1,26 @@
 from odoo import api, fields, models
 
 
-class MangoPbxListed(models.AbstractModel):
+class PbxListed(models.AbstractModel):
     """Something Mango lists for a company's PBX (groups, lines), kept as Mango says."""
-    _name = "mango.pbx.listed"
+    _name = "pbx.listed"
     _description = "Listed by the PBX"
     _order = "name"
 
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
-    mango_id = fields.Char(string="Mango ID", required=True)
+    pbx_ref = fields.Char(string="PBX ID", required=True)
     name = fields.Char(required=True)
     active = fields.Boolean(default=True)
 
     @api.model
     def _mango_sync(self, company, rows):
         """Upsert what Mango listed (``_mango_values`` of each row); archive the rest."""
-        existing = {record.mango_id: record for record in self.with_context(
+        existing = {record.pbx_ref: record for record in self.with_context(
             active_test=False).search([("company_id", "=", company.id)])}
         seen = self.browse()
         for row in rows:
             vals = self._mango_values(row)
-            record = existing.get(vals["mango_id"])
+            record = existing.get(vals["pbx_ref"])
             if record:
                 record.write({**vals, "active": True})
             else:

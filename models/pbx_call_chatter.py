@@ -12,7 +12,7 @@ def zone_name(local):
     return name if name[:1].isalpha() else f"UTC{name}"
 
 
-class MangoCallChatter(models.AbstractModel):
+class PbxCallChatter(models.Model):
     """Where salespeople see a call: one note in the chatter of its contact and of its
     lead, and a "Call" activity when an incoming call was missed.
 
@@ -25,15 +25,14 @@ class MangoCallChatter(models.AbstractModel):
 
     A note's body is the same for all its readers; what opens the call (its link, the
     recording's player and Download) is added by the web client for each reader who may
-    open it (``mail.message.mango_call_id``, ``static/src/chatter``).
+    open it (``mail.message.pbx_call_id``, ``static/src/chatter``).
     """
-    _name = "mango.call.chatter"
-    _description = "Phone Call in the Chatter"
+    _inherit = "pbx.call"
 
     note = fields.Text(help="What the employee wrote about the call; shown in its chatter "
                             "entry.")
-    note_message_ids = fields.One2many("mail.message", "mango_call_id", string="Chatter Notes",
-                                       domain=[("model", "!=", "mango.call")], readonly=True)
+    note_message_ids = fields.One2many("mail.message", "pbx_call_id", string="Chatter Notes",
+                                       domain=[("model", "!=", "pbx.call")], readonly=True)
     callback_scheduled = fields.Boolean(readonly=True, copy=False,
                                         help="A missed call: a callback activity was scheduled.")
 
@@ -53,7 +52,7 @@ class MangoCallChatter(models.AbstractModel):
             Domain("company_id", "=", ext.company_id.id)
             & Domain("leg_ids", "any", [("location", "=", "abonent"),
                                         ("extension", "=", ext.extension)])
-            for ext in user.sudo().mango_extension_ids)
+            for ext in user.sudo().pbx_extension_ids)
         return (Domain("user_id", "=", user.id)
                 | rang_here
                 | Domain([("user_id", "=", False), ("extension", "=", False),
@@ -65,7 +64,7 @@ class MangoCallChatter(models.AbstractModel):
         """What the current user may open of these calls' chatter entries, by call id: the
         call, and the files of the recordings they may listen to."""
         calls = self._filtered_access("read")
-        # sudo: mango.call.recording - the recordings of readable calls, then their access
+        # sudo: pbx.call.recording - the recordings of readable calls, then their access
         recordings = calls.sudo().recording_ids.filtered("attachment_id").with_env(
             self.env)._filtered_access("read").sudo()
         return {call.id: {"id": call.id, "recordings": [
@@ -103,7 +102,7 @@ class MangoCallChatter(models.AbstractModel):
         message = record.sudo().message_post(body=body, author_id=author.id,
                                              subtype_xmlid="mail.mt_note", **kwargs)
         if entry:
-            message.mango_call_id = self
+            message.pbx_call_id = self
         return message
 
     # -- notes ---------------------------------------------------------------------------
@@ -163,8 +162,8 @@ class MangoCallChatter(models.AbstractModel):
                 ("mango_number", "=", call.external_e164)], limit=1)
             if activity:
                 count = activity.mango_missed_count + 1
-                activity.write({"mango_missed_count": count, "mango_call_id": call.id,
-                                "summary": call._mango_callback_summary(count, activity.user_id)})
+                activity.write({"mango_missed_count": count, "pbx_call_id": call.id,
+                                "summary": call._pbx_callback_summary(count, activity.user_id)})
                 continue
             user = call._mango_responsible() or call.user_id or self.env["crm.team"].search(
                 [("company_id", "in", [call.company_id.id, False]), ("user_id", "!=", False)],
@@ -173,11 +172,11 @@ class MangoCallChatter(models.AbstractModel):
             quiet = bool(self.env.context.get("mango_quiet"))
             target.sudo().with_context(mail_activity_quick_update=quiet).activity_schedule(
                 "mail.mail_activity_data_call", fields.Date.context_today(call),
-                summary=call._mango_callback_summary(1, user),
+                summary=call._pbx_callback_summary(1, user),
                 user_id=user.id, mango_number=call.external_e164,
-                mango_call_id=call.id, mango_missed_count=1)
+                pbx_call_id=call.id, mango_missed_count=1)
 
-    def _mango_callback_summary(self, count, user):
+    def _pbx_callback_summary(self, count, user):
         """``Перезвонить +7 916 123-45-67: пропущенный звонок в 02.12.2026 15:12``, as user
         reads it: in their language and time zone."""
         call = self.with_context(lang=user.lang or self.env.lang)
@@ -196,7 +195,7 @@ class MangoCallChatter(models.AbstractModel):
         for call in self.filtered(lambda call: call.state == "answered" and call.external_e164):
             activities = self.env["mail.activity"].sudo().search([
                 ("mango_number", "=", call.external_e164),
-                ("mango_call_id.company_id", "=", call.company_id.id)])
+                ("pbx_call_id.company_id", "=", call.company_id.id)])
             view = call._mango_company_view()
             for activity in activities:
                 doer = call.user_id or activity.user_id
@@ -206,7 +205,7 @@ class MangoCallChatter(models.AbstractModel):
     # -- smart buttons -----------------------------------------------------------------------
 
     @api.model
-    def _mango_calls_action(self, domain, name):
-        action = self.env["ir.actions.act_window"]._for_xml_id("mango_office.mango_call_action")
+    def _pbx_calls_action(self, domain, name):
+        action = self.env["ir.actions.act_window"]._for_xml_id("mango_office.pbx_call_action")
         action.update(domain=domain, name=name, context={"create": False})
         return action

@@ -6,14 +6,14 @@ from odoo.exceptions import UserError, ValidationError
 from ..mango import MangoError
 
 
-class MangoUserImport(models.TransientModel):
+class PbxUserImport(models.TransientModel):
     """Map the PBX's employees to Odoo users in one pass."""
-    _name = "mango.user.import"
+    _name = "pbx.user.import"
     _description = "Import Mango PBX Users"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
-    line_ids = fields.One2many("mango.user.import.line", "wizard_id", string="PBX Employees")
+    line_ids = fields.One2many("pbx.user.import.line", "wizard_id", string="PBX Employees")
     state = fields.Selection([("map", "Choosing users"), ("done", "Applied")], default="map",
                              required=True)
     result = fields.Html(readonly=True,
@@ -36,7 +36,7 @@ class MangoUserImport(models.TransientModel):
             raise UserError(company._mango_error_message(error)) from None
         users = self.env["res.users"].search([("share", "=", False),
                                               ("company_ids", "in", company.ids)])
-        current = {ext.extension: ext.user_id for ext in self.env["mango.extension"].search(
+        current = {ext.extension: ext.user_id for ext in self.env["pbx.extension"].search(
             [("company_id", "=", company.id)])}
         lines = []
         for employee in employees:
@@ -46,7 +46,7 @@ class MangoUserImport(models.TransientModel):
                 continue  # an employee without an extension can neither ring nor be routed to
             line = {"name": general.get("name") or extension, "extension": extension,
                     "email": general.get("email") or "",
-                    "mango_user_id": str(general.get("user_id") or "")}
+                    "pbx_user_ref": str(general.get("user_id") or "")}
             line["user_id"] = (self._propose(users, line) or current.get(extension)
                                or users.browse()).id
             lines.append(line)
@@ -67,18 +67,18 @@ class MangoUserImport(models.TransientModel):
         if twice:
             raise ValidationError(self.env._(
                 "%(user)s is chosen for more than one extension.", user=twice[0].name))
-        wanted = {line.user_id: (line.extension, line.mango_user_id or False) for line in mapped}
-        Extension = self.env["mango.extension"].sudo()
+        wanted = {line.user_id: (line.extension, line.pbx_user_ref or False) for line in mapped}
+        Extension = self.env["pbx.extension"].sudo()
         existing = Extension.search([("company_id", "=", self.company_id.id)])
         before = {ext.user_id: ext.extension for ext in existing}
         # what changes is removed first, so that two users can swap extensions in one apply
         unchanged = existing.filtered(
-            lambda ext: wanted.get(ext.user_id) == (ext.extension, ext.mango_user_id or False))
+            lambda ext: wanted.get(ext.user_id) == (ext.extension, ext.pbx_user_ref or False))
         (existing - unchanged).unlink()
         Extension.create([
             {"company_id": self.company_id.id, "user_id": user.id, "extension": extension,
-             "mango_user_id": mango_user_id}
-            for user, (extension, mango_user_id) in wanted.items()
+             "pbx_user_ref": pbx_user_ref}
+            for user, (extension, pbx_user_ref) in wanted.items()
             if user not in unchanged.user_id])
         self.write({"state": "done", "result": self._mango_result(
             wanted, before, unchanged.user_id, self.line_ids - mapped)})

@@ -22,27 +22,26 @@ def to_datetime(timestamp):
     return bool(timestamp) and datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
 
 
-class MangoCall(models.Model):
+class PbxCall(models.Model):
     """One call of the PBX: all its legs (voice menu, each employee tried) in one record.
 
     Everything but the contact and the lead is derived from Mango's notifications, in
     whatever order they arrive: the legs as merged so far, and the summary when it came
     (``_mango_refresh``). The same notifications in any order give the same call.
     """
-    _name = "mango.call"
-    _inherit = ["mango.call.routing", "mango.call.chatter", "mango.call.tracking",
-                "mango.call.web", "mail.thread", "mail.activity.mixin"]
+    _name = "pbx.call"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
-    entry_id = fields.Char(string="Mango Entry ID", required=True, readonly=True)
+    entry_ref = fields.Char(string="PBX Entry ID", required=True, readonly=True)
     direction = fields.Selection(
         [("incoming", "Incoming"), ("outgoing", "Outgoing"), ("internal", "Internal"),
          ("other", "Other")], readonly=True, index=True)
     mango_direction = fields.Integer(
-        string="Mango Direction Code", readonly=True, aggregator=False,
+        string="PBX Direction Code", readonly=True, aggregator=False,
         help="call_direction as Mango sent it in the summary (0 internal, 1 incoming, "
              "2 outgoing); other values are kept as received.")
     state = fields.Selection(
@@ -77,13 +76,13 @@ class MangoCall(models.Model):
     summary_received = fields.Boolean(readonly=True,
                                       help="Mango sent its final summary of the call.")
     summary_data = fields.Json(readonly=True, copy=False)
-    leg_ids = fields.One2many("mango.call.leg", "call_id", string="Legs", readonly=True)
-    recording_ids = fields.One2many("mango.call.recording", "call_id", string="Recordings",
+    leg_ids = fields.One2many("pbx.call.leg", "call_id", string="Legs", readonly=True)
+    recording_ids = fields.One2many("pbx.call.recording", "call_id", string="Recordings",
                                     readonly=True)
-    event_ids = fields.One2many("mango.event", "call_id", string="Notifications", readonly=True)
+    event_ids = fields.One2many("pbx.event", "call_id", string="Notifications", readonly=True)
 
     _entry_unique = models.Constraint(
-        "UNIQUE(company_id, entry_id)", "A call is logged once per Mango entry.")
+        "UNIQUE(company_id, entry_ref)", "A call is logged once per Mango entry.")
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "external_e164")
     def _compute_display_name(self):
@@ -199,7 +198,7 @@ class MangoCall(models.Model):
                      LEFT JOIN res_partner commercial
                             ON commercial.id = contact.commercial_partner_id)
                SELECT partner_id, lead_id, user_id,
-                      (SELECT extension FROM mango_extension
+                      (SELECT extension FROM pbx_extension
                         WHERE company_id = %(company)s AND user_id = responsible.user_id),
                       name
                  FROM responsible""",
@@ -249,7 +248,7 @@ class MangoCall(models.Model):
             self.user_id or self.env.user, self._mango_lead_type(self.env.user)).items()}
         return {"type": "ir.actions.act_window", "res_model": "crm.lead", "view_mode": "form",
                 "views": [(False, "form")], "target": "current",
-                "context": {**defaults, "mango_call_id": self.id}}
+                "context": {**defaults, "pbx_call_id": self.id}}
 
     def action_call_back(self):
         """Перезвонить: Mango rings the user's phone, then the customer's."""
@@ -335,11 +334,11 @@ class MangoCall(models.Model):
         if isinstance(notification, events.CommandResult):
             call = self._mango_apply_command_result(company, notification)
             return call, "processed" if call else "ignored", False
-        entry_id = getattr(notification, "entry_id", "")
-        if not entry_id:
+        entry_ref = getattr(notification, "entry_ref", "")
+        if not entry_ref:
             return self.browse(), "ignored", False
         creates = isinstance(notification, (events.CallEvent, events.Summary))
-        call, created = self._mango_lock(company, entry_id, create=creates)
+        call, created = self._mango_lock(company, entry_ref, create=creates)
         if not call:
             waits = isinstance(notification, (events.RecordingEvent, events.RecordAdded,
                                               events.Dtmf))
@@ -349,7 +348,7 @@ class MangoCall(models.Model):
         elif isinstance(notification, events.Summary):
             call._mango_apply_summary(notification)
         elif isinstance(notification, (events.RecordingEvent, events.RecordAdded)):
-            self.env["mango.call.recording"]._mango_apply(call, notification)
+            self.env["pbx.call.recording"]._mango_apply(call, notification)
         else:
             return call, "ignored" if isinstance(notification, events.Other) else "processed", False
         return call, "processed", created
@@ -359,13 +358,13 @@ class MangoCall(models.Model):
         if result.command != "route":
             return self._mango_apply_card_result(company, result)
         call = self.search([("company_id", "=", company.id),
-                            ("route_command_id", "=", result.command_id)], limit=1)
+                            ("route_command_ref", "=", result.command_ref)], limit=1)
         if call:
             call._mango_apply_route_result(result)
         return call
 
     @api.model
-    def _mango_lock(self, company, entry_id, create=True):
+    def _mango_lock(self, company, entry_ref, create=True):
         """The call of this entry, row-locked for this transaction; created if new.
 
         Answers ``(call, created)``. The lock always changes the row, so that a
@@ -375,25 +374,25 @@ class MangoCall(models.Model):
         """
         if create:
             query = SQL(
-                """INSERT INTO mango_call (company_id, entry_id, state, create_uid, write_uid,
+                """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
                                            create_date, write_date)
                    VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
                            now() at time zone 'utc', now() at time zone 'utc')
-                   ON CONFLICT (company_id, entry_id) DO UPDATE SET write_date = EXCLUDED.write_date
+                   ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
                    RETURNING id, xmax = 0""",
-                company=company.id, entry=entry_id, uid=self.env.uid)
+                company=company.id, entry=entry_ref, uid=self.env.uid)
         else:
             query = SQL(
-                """UPDATE mango_call SET write_date = now() at time zone 'utc'
-                    WHERE company_id = %s AND entry_id = %s
-                   RETURNING id, false""", company.id, entry_id)
+                """UPDATE pbx_call SET write_date = now() at time zone 'utc'
+                    WHERE company_id = %s AND entry_ref = %s
+                   RETURNING id, false""", company.id, entry_ref)
         self.env.cr.execute(query, log_exceptions=False)  # serialization failures are retried
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
 
     def _mango_apply_call_event(self, event):
         self.ensure_one()
-        leg = self.env["mango.call.leg"]._mango_merge(self, event)
+        leg = self.env["pbx.call.leg"]._mango_merge(self, event)
         self._mango_refresh()
         matched = self._mango_identify()
         self._mango_track(event.dct_number, event.dct_type)
@@ -423,14 +422,14 @@ class MangoCall(models.Model):
         """Derive the call from its legs and its summary (a pure function of both)."""
         self.ensure_one()
         legs = self._mango_legs().sorted(
-            lambda leg: (leg.appeared_date or datetime.max, leg.leg_id))
+            lambda leg: (leg.appeared_date or datetime.max, leg.leg_ref))
         summary = self.summary_data or {}
         vals = self._mango_values_from_legs(legs)
         if summary:
             vals.update(self._mango_values_from_summary(summary, vals))
         extension = self._mango_employee_extension(legs) or self._mango_summary_extension(
             summary, vals.get("direction"))
-        user = self.env["mango.extension"]._mango_user(self.company_id, extension)
+        user = self.env["pbx.extension"]._mango_user(self.company_id, extension)
         vals.update(extension=extension or False, user_id=user.id)
         if vals.get("answer_date") and vals.get("end_date"):
             vals["talk_time"] = max(
@@ -444,7 +443,7 @@ class MangoCall(models.Model):
 
     def _mango_legs(self):
         """The call's legs with their fields in one statement, kept as its ``leg_ids``."""
-        Leg = self.env["mango.call.leg"]
+        Leg = self.env["pbx.call.leg"]
         legs = Leg.search_fetch([("call_id", "=", self.id)],
                                 [name for name, field in Leg._fields.items()
                                  if field.store and field.column_type])
@@ -464,7 +463,7 @@ class MangoCall(models.Model):
             vals["answer_date"] = answered[0].connected_date
         live = legs.filtered(lambda leg: leg.state != "Disconnected")
         ended = legs - live
-        last = ended.sorted(lambda leg: (leg.disconnected_date or datetime.min, leg.leg_id))[-1:]
+        last = ended.sorted(lambda leg: (leg.disconnected_date or datetime.min, leg.leg_ref))[-1:]
         # A voice menu or queue leg that ends normally hands the caller on to a new leg.
         handed_on = not live and last.location in ("ivr", "queue") \
             and last.disconnect_reason == NORMAL_END
@@ -504,7 +503,7 @@ class MangoCall(models.Model):
         """Who answered; for a call nobody answered, the last employee whose phone rang."""
         with_extension = legs.filtered("extension")
         answered = with_extension.filtered("connected_date").sorted(
-            lambda leg: (leg.connected_date, leg.leg_id))
+            lambda leg: (leg.connected_date, leg.leg_ref))
         return (answered[:1] or with_extension[-1:]).extension or ""
 
     @staticmethod

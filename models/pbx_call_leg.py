@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .mango_call import to_datetime
+from .pbx_call import to_datetime
 
 
 def _lt(message):
@@ -12,10 +12,10 @@ STATES = {"Appeared": _lt("Ringing"), "Connected": _lt("Talking"), "OnHold": _lt
           "Disconnected": _lt("Ended")}
 LOCATIONS = {"ivr": _lt("Voice Menu"), "queue": _lt("Queue"), "abonent": _lt("Employee")}
 MERGED = ("location", "from_number", "to_number", "from_extension", "to_extension", "extension",
-          "line_number", "command_id")
+          "line_number", "command_ref")
 
 
-class MangoCallLeg(models.Model):
+class PbxCallLeg(models.Model):
     """One leg of a call: the voice menu, a queue, or one employee's phone ringing.
 
     Mango posts a leg's events without waiting for each other, so they arrive in any
@@ -23,17 +23,17 @@ class MangoCallLeg(models.Model):
     newest event (highest ``seq``); an older event arriving late still fills in the
     times and facts it carries.
     """
-    _name = "mango.call.leg"
+    _name = "pbx.call.leg"
     _description = "Phone Call Leg"
     _order = "appeared_date, id"
 
-    call_id = fields.Many2one("mango.call", required=True, index=True, ondelete="cascade")
-    leg_id = fields.Char(string="Mango Call ID", required=True)
+    call_id = fields.Many2one("pbx.call", required=True, index=True, ondelete="cascade")
+    leg_ref = fields.Char(string="PBX Leg ID", required=True)
     seq = fields.Integer(string="Last Sequence Number")
-    state = fields.Char(string="Mango State", required=True,
+    state = fields.Char(string="PBX State", required=True,
                         help="The leg's state as Mango sent it.")
     state_label = fields.Char(string="State", compute="_compute_labels")
-    location = fields.Char(string="Mango Location", help="Where the leg is, as Mango sent it.")
+    location = fields.Char(string="PBX Location", help="Where the leg is, as Mango sent it.")
     location_label = fields.Char(string="Location", compute="_compute_labels")
     from_number = fields.Char(string="Caller Number", help="As Mango sent it.")
     to_number = fields.Char(string="Called Number", help="As Mango sent it.")
@@ -43,13 +43,13 @@ class MangoCallLeg(models.Model):
     to_extension = fields.Char(string="To Extension")
     extension = fields.Char(help="The employee's extension on this leg.")
     line_number = fields.Char(string="Line")
-    command_id = fields.Char(string="Command ID", help="The command that created this leg.")
+    command_ref = fields.Char(string="Command ID", help="The command that created this leg.")
     appeared_date = fields.Datetime(string="Appeared")
     connected_date = fields.Datetime(string="Connected")
     disconnected_date = fields.Datetime(string="Disconnected")
     disconnect_reason = fields.Integer()
 
-    _leg_unique = models.Constraint("UNIQUE(call_id, leg_id)", "A leg is logged once per call.")
+    _leg_unique = models.Constraint("UNIQUE(call_id, leg_ref)", "A leg is logged once per call.")
 
     @api.depends("state", "location")
     def _compute_labels(self):
@@ -79,7 +79,7 @@ class MangoCallLeg(models.Model):
             "to_number": event.to_number, "from_extension": event.from_extension,
             "to_extension": event.to_extension, "line_number": event.line_number,
             "extension": event.to_extension if at_employee else event.from_extension,
-            "command_id": event.command_id,
+            "command_ref": event.command_ref,
         }
         # the newest event's value when it has one, else what the leg knows
         merged = SQL(", ").join(SQL(
@@ -88,14 +88,14 @@ class MangoCallLeg(models.Model):
                               ELSE COALESCE(leg.%(col)s, EXCLUDED.%(col)s) END""",
             col=SQL.identifier(name)) for name in MERGED)
         self.env.cr.execute(SQL(
-            """INSERT INTO mango_call_leg AS leg (
-                   call_id, leg_id, seq, state, %(columns)s, appeared_date, connected_date,
+            """INSERT INTO pbx_call_leg AS leg (
+                   call_id, leg_ref, seq, state, %(columns)s, appeared_date, connected_date,
                    disconnected_date, disconnect_reason, create_uid, write_uid, create_date,
                    write_date)
                VALUES (%(call)s, %(leg)s, %(seq)s, %(state)s, %(values)s, %(when)s,
                        %(connected)s, %(disconnected)s, %(reason)s, %(uid)s, %(uid)s,
                        now() at time zone 'utc', now() at time zone 'utc')
-               ON CONFLICT (call_id, leg_id) DO UPDATE SET
+               ON CONFLICT (call_id, leg_ref) DO UPDATE SET
                    seq = GREATEST(leg.seq, EXCLUDED.seq),
                    state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state ELSE leg.state END,
                    %(merged)s,
@@ -110,7 +110,7 @@ class MangoCallLeg(models.Model):
                RETURNING id""",
             columns=SQL(", ").join(SQL.identifier(name) for name in MERGED),
             values=SQL(", ").join(SQL("%s", values[name] or None) for name in MERGED),
-            call=call.id, leg=event.call_id, seq=event.seq, state=event.call_state, when=when,
+            call=call.id, leg=event.leg_ref, seq=event.seq, state=event.call_state, when=when,
             connected=when if event.call_state in ("Connected", "OnHold") else None,
             disconnected=when if event.call_state == "Disconnected" else None,
             reason=event.disconnect_reason if event.call_state == "Disconnected" else 0,

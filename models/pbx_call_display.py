@@ -19,7 +19,7 @@ OFFERED = frozenset({
     "start_date", "answer_date", "end_date", "talk_minutes", "recording_ids", "dct_type",
     "dct_number", "dct_utm_source", "company_id"})
 TECHNICAL = frozenset({
-    "entry_id", "extension", "from_number", "to_number", "line_number", "external_e164",
+    "entry_ref", "extension", "from_number", "to_number", "line_number", "external_e164",
     "disconnect_reason", "mango_direction", "summary_received", "route_status",
     "route_user_id", "route_code", "dct_state"})
 
@@ -43,14 +43,14 @@ def offer_only(model, described, offered):
     return described
 
 
-class MangoCall(models.Model):
+class PbxCall(models.Model):
     """The call as people read it: its line by name, the customer's company, the
     parties of its legs by name (``_mango_party``), and only meaningful fields offered
     to group and filter by."""
-    _inherit = "mango.call"
+    _inherit = "pbx.call"
 
     line_id = fields.Many2one(
-        "mango.pbx.line", string="PBX Line", compute="_compute_line_id", store=True,
+        "pbx.line", string="PBX Line", compute="_compute_line_id", store=True,
         index="btree_not_null", ondelete="set null",
         help="The company's number the call came in on or went out from, with its name in "
              "the PBX.")
@@ -65,7 +65,7 @@ class MangoCall(models.Model):
     @api.depends("line_number", "company_id")
     def _compute_line_id(self):
         numbers = [number for number in set(self.mapped("line_number")) if number]
-        lines = self.env["mango.pbx.line"].with_context(active_test=False).search_fetch(
+        lines = self.env["pbx.line"].with_context(active_test=False).search_fetch(
             [("company_id", "in", self.company_id.ids), ("number", "in", numbers)],
             ["company_id", "number"], order="active, id") if numbers else ()
         # the active line, the newest of them, comes last and wins
@@ -111,7 +111,7 @@ class MangoCall(models.Model):
         line_number = self.line_number
         super()._mango_refresh()
         if self.line_number and self.line_number != line_number and not self.line_id:
-            self.env["mango.pbx.line"]._mango_learn()
+            self.env["pbx.line"]._mango_learn()
 
     @api.model
     def _mango_link_lines(self, company):
@@ -120,8 +120,8 @@ class MangoCall(models.Model):
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(SQL(
-                    """UPDATE mango_call call SET line_id = line.id
-                         FROM (SELECT DISTINCT ON (number) id, number FROM mango_pbx_line
+                    """UPDATE pbx_call call SET line_id = line.id
+                         FROM (SELECT DISTINCT ON (number) id, number FROM pbx_line
                                 WHERE company_id = %(company)s
                                 ORDER BY number, active DESC, id DESC) line
                         WHERE call.company_id = %(company)s AND call.line_id IS NULL
@@ -141,6 +141,6 @@ class MangoCall(models.Model):
         if not extension and parsed.kind in ("sip", "extension"):
             extension = SIP_USER.match(parsed.raw).group(1)
         if extension:
-            user = self.env["mango.extension"]._mango_user(self.company_id, extension)
+            user = self.env["pbx.extension"]._mango_user(self.company_id, extension)
             return user.name or extension
         return display(parsed.e164) or parsed.raw

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..mango import MangoError, codes, events
-from .mango_call_chatter import zone_name
+from .pbx_call_chatter import zone_name
 
 _logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _lt(message):
 GAVE_UP = _lt("Mango did not give the file within a day: %(problem)s")
 
 
-class MangoCallRecording(models.Model):
+class PbxCallRecording(models.Model):
     """A conversation recording kept in Mango's cloud storage, and its mp3 in Odoo.
 
     When Mango says it is ready, it is queued; a cron (woken by the webhook) fetches the
@@ -37,17 +37,17 @@ class MangoCallRecording(models.Model):
     so that who may read the call may listen to it, and nobody else. Mango's one-time
     links are never stored.
     """
-    _name = "mango.call.recording"
+    _name = "pbx.call.recording"
     _description = "Call Recording"
     _order = "id"
-    _rec_name = "recording_id"
+    _rec_name = "recording_ref"
 
-    call_id = fields.Many2one("mango.call", required=True, index=True, ondelete="cascade")
-    recording_id = fields.Char(string="Mango Recording ID", required=True)
+    call_id = fields.Many2one("pbx.call", required=True, index=True, ondelete="cascade")
+    recording_ref = fields.Char(string="PBX Recording ID", required=True)
     state = fields.Selection(
         [("recording", "Recording"), ("saved", "Saved"), ("failed", "Not Saved"),
          ("ready", "Ready to Download")], required=True, default="recording")
-    mango_state = fields.Char(string="Mango State",
+    pbx_state = fields.Char(string="PBX State",
                               help="The recording's last state as Mango sent it.")
     extension = fields.Char()
     completion_code = fields.Integer(aggregator=False)
@@ -65,7 +65,7 @@ class MangoCallRecording(models.Model):
     attachment_name = fields.Char(related="attachment_id.name", string="File Name")
 
     _recording_unique = models.Constraint(
-        "UNIQUE(call_id, recording_id)", "A recording is listed once per call.")
+        "UNIQUE(call_id, recording_ref)", "A recording is listed once per call.")
 
     @api.depends("completion_code")
     @api.depends_context("lang")
@@ -87,7 +87,7 @@ class MangoCallRecording(models.Model):
 
     @api.model
     def _mango_apply(self, call, event):
-        recording = call.recording_ids.filtered(lambda rec: rec.recording_id == event.recording_id)
+        recording = call.recording_ids.filtered(lambda rec: rec.recording_ref == event.recording_ref)
         if isinstance(event, events.RecordAdded):
             vals = {"state": "ready"}
         elif event.recording_state == "Completed":
@@ -97,18 +97,18 @@ class MangoCallRecording(models.Model):
         else:  # Started, Continued (in another leg), or a state Mango added since
             vals = {"state": "recording"}
         if isinstance(event, events.RecordingEvent):
-            vals["mango_state"] = event.recording_state
+            vals["pbx_state"] = event.recording_state
         if getattr(event, "extension", ""):
             vals["extension"] = event.extension
         if not recording:
             recording = self.create({**vals, "call_id": call.id,
-                                     "recording_id": event.recording_id})
+                                     "recording_ref": event.recording_ref})
         else:
             recording._mango_lock_row()
             if RANK[vals["state"]] < RANK[recording.state]:
                 vals.pop("state")
                 vals.pop("completion_code", None)
-                vals.pop("mango_state", None)
+                vals.pop("pbx_state", None)
             recording.write(vals)
         if recording.state in ("saved", "ready"):
             recording._mango_queue()
@@ -142,7 +142,7 @@ class MangoCallRecording(models.Model):
         """Lock the recording for this transaction before the ORM writes it: when a
         concurrent transaction changed it, this fails to serialise without an error in the
         log, and the caller tries again (a webhook) or leaves it for the next run (a cron)."""
-        self.env.cr.execute(SQL("SELECT id FROM mango_call_recording WHERE id IN %s FOR UPDATE",
+        self.env.cr.execute(SQL("SELECT id FROM pbx_call_recording WHERE id IN %s FOR UPDATE",
                                 tuple(self.ids)), log_exceptions=False)
 
     def _mango_fetch(self):
@@ -150,7 +150,7 @@ class MangoCallRecording(models.Model):
         company = self.call_id.company_id
         try:
             mimetype, data = company._mango_client(timeout=DOWNLOAD_TIMEOUT).recording(
-                self.recording_id)
+                self.recording_ref)
         except MangoError as error:
             self._mango_fetch_failed(error)
             return
@@ -166,7 +166,7 @@ class MangoCallRecording(models.Model):
             "mimetype": "audio/mpeg" if "mp" in (mimetype or "mpeg") else mimetype})
         self.write({"fetch_state": "done", "fetch_error": False})
         call = self.call_id._mango_company_view()
-        if not call.sudo().message_ids.filtered("mango_call_id"):  # one entry plays them all
+        if not call.sudo().message_ids.filtered("pbx_call_id"):  # one entry plays them all
             call._mango_post(call, call.env._("Recording of the conversation"),
                              message_type="comment")
         call._mango_refresh_notes()
@@ -186,7 +186,7 @@ class MangoCallRecording(models.Model):
             message = self.call_id.company_id._mango_error_message(error)
             stored = {"reason": GAVE_UP, "params": {"problem": message}}
         self.write({"fetch_state": "failed", "fetch_error": stored})
-        _logger.info("Recording %s of call %s not downloaded: %s", self.recording_id,
+        _logger.info("Recording %s of call %s not downloaded: %s", self.recording_ref,
                      self.call_id.id, error)
         self.call_id._mango_refresh_notes()
 

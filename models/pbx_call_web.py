@@ -27,7 +27,7 @@ def _minutes(seconds):
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class MangoCallWeb(models.AbstractModel):
+class PbxCallWeb(models.Model):
     """A call in the web client: the card of each employee whose phone rings, and
     click-to-call from any phone number.
 
@@ -37,8 +37,7 @@ class MangoCallWeb(models.AbstractModel):
     web clients, built in that employee's language and time zone. From the card the
     employee who talks transfers the call to a colleague or hangs up.
     """
-    _name = "mango.call.web"
-    _description = "Phone Call in the Web Client"
+    _inherit = "pbx.call"
 
     # -- the card ------------------------------------------------------------------------
 
@@ -63,7 +62,7 @@ class MangoCallWeb(models.AbstractModel):
 
     def _mango_employee_legs(self):
         """The legs of this call at the phones of employees, by the user each belongs to."""
-        Extension = self.env["mango.extension"]
+        Extension = self.env["pbx.extension"]
         by_user = {}
         for leg in self.leg_ids:
             user = leg.location == "abonent" and Extension._mango_user(self.company_id,
@@ -98,7 +97,7 @@ class MangoCallWeb(models.AbstractModel):
         _ = call.env._
         mine = by_user[user]
         others = sum((legs for other, legs in by_user.items() if other != user),
-                     call.env["mango.call.leg"])
+                     call.env["pbx.call.leg"])
         status, elsewhere = call._mango_card_status(mine, others)
         talked = mine.filtered("connected_date")
         partner, lead = call.partner_id, call.lead_id
@@ -143,7 +142,7 @@ class MangoCallWeb(models.AbstractModel):
 
     def _mango_card_history(self, user):
         """The last calls of the number that ``user`` may read, and how many there are."""
-        Call = self.env["mango.call"].with_user(user)
+        Call = self.env["pbx.call"].with_user(user)
         if not (self.external_e164 and Call.has_access("read")):
             return {"history": [], "history_count": 0}
         domain = [("company_id", "=", self.company_id.id),
@@ -199,11 +198,11 @@ class MangoCallWeb(models.AbstractModel):
         """The cards of the current user's live calls, newest first: what their web client
         shows again after a reload."""
         user = self.env.user
-        extensions = self.env["mango.extension"].sudo().search_fetch(
+        extensions = self.env["pbx.extension"].sudo().search_fetch(
             [("user_id", "=", user.id)], ["company_id", "extension"])
         if not extensions:
             return []
-        legs = self.env["mango.call.leg"].sudo().search([
+        legs = self.env["pbx.call.leg"].sudo().search([
             ("location", "=", "abonent"), ("state", "!=", "Disconnected"),
             ("appeared_date", ">=", fields.Datetime.now() - timedelta(hours=CARD_HOURS)),
             ("call_id.state", "in", ("ringing", "talking")),
@@ -241,7 +240,7 @@ class MangoCallWeb(models.AbstractModel):
     def action_number_calls(self):
         """All calls of the customer's number, in the call list."""
         call = self._mango_as_participant()
-        return self._mango_calls_action(
+        return self._pbx_calls_action(
             [("company_id", "=", call.company_id.id),
              ("external_e164", "=", call.external_e164 or False)],
             self.env._("Calls of %(number)s", number=display(call.external_e164)))
@@ -249,7 +248,7 @@ class MangoCallWeb(models.AbstractModel):
     def mango_transfer_targets(self):
         """The colleagues the current user may transfer this call to: name and extension."""
         call = self._mango_as_participant()
-        extensions = self.env["mango.extension"].sudo().search(
+        extensions = self.env["pbx.extension"].sudo().search(
             [("company_id", "=", call.company_id.id), ("user_id", "!=", self.env.uid),
              ("user_id.active", "=", True)])
         return [{"extension": ext.extension, "name": ext.user_id.name}
@@ -259,7 +258,7 @@ class MangoCallWeb(models.AbstractModel):
         """(call as superuser, the current user's extension, their connected leg)."""
         self.ensure_one()
         call = self.sudo()
-        extension = self.env["mango.extension"]._mango_extension(call.company_id, self.env.user)
+        extension = self.env["pbx.extension"]._pbx_extension(call.company_id, self.env.user)
         leg = call.leg_ids.filtered(lambda leg: extension and leg.location == "abonent"
                                     and leg.extension == extension and leg.state in LIVE)
         if not leg:
@@ -272,29 +271,29 @@ class MangoCallWeb(models.AbstractModel):
         phone rings, the user leaves the call)."""
         call, mine, leg = self._mango_my_live_leg()
         extension = str(extension or "")
-        colleague = self.env["mango.extension"]._mango_user(call.company_id, extension)
+        colleague = self.env["pbx.extension"]._mango_user(call.company_id, extension)
         if not colleague or colleague == self.env.user:
             raise UserError(self.env._("%(extension)s is no colleague's extension in the PBX.",
                                        extension=extension or "?"))
-        call._mango_card_command("transfer", lambda client, command_id: client.transfer(
-            leg.leg_id, extension, initiator=mine, command_id=command_id))
+        call._mango_card_command("transfer", lambda client, command_ref: client.transfer(
+            leg.leg_ref, extension, initiator=mine, command_ref=command_ref))
         return {"message": self.env._("The call goes to %(name)s.", name=colleague.name)}
 
     def mango_hangup(self):
         """End the current user's conversation."""
         call, _mine, leg = self._mango_my_live_leg()
-        call._mango_card_command("call/hangup", lambda client, command_id: client.hangup(
-            leg.leg_id, command_id=command_id))
+        call._mango_card_command("call/hangup", lambda client, command_ref: client.hangup(
+            leg.leg_ref, command_ref=command_ref))
         return True
 
     def _mango_card_command(self, command, send):
-        """Send a command from the card, ``send(client, command_id)``, once: what Mango
+        """Send a command from the card, ``send(client, command_ref)``, once: what Mango
         refuses now is a UserError, what it refuses later comes back to the card
         (``_mango_apply_card_result``)."""
         self.ensure_one()
-        command_id = MangoClient.new_command_id(f"card{self.id}u{self.env.uid}")
+        command_ref = MangoClient.new_command_id(f"card{self.id}u{self.env.uid}")
         try:
-            send(self.company_id._mango_client(), command_id)
+            send(self.company_id._mango_client(), command_ref)
         except MangoError as error:
             raise UserError(self._mango_refusal(command, error)) from None
 
@@ -310,7 +309,7 @@ class MangoCallWeb(models.AbstractModel):
         """Mango's outcome of a command sent from a card (``result/transfer``, ``result/
         call/hangup``): a refusal is said on the card of the user who sent it. Answers the
         call, or an empty recordset for a command that is not a card's."""
-        match = CARD_COMMAND.fullmatch(result.command_id)
+        match = CARD_COMMAND.fullmatch(result.command_ref)
         call = self.browse(int(match[1]) if match else ()).exists().filtered(
             lambda call: call.company_id == company)
         user = self.env["res.users"].browse(int(match[2]) if call else ()).exists()
@@ -362,7 +361,7 @@ class MangoCallWeb(models.AbstractModel):
     def mango_click_to_call(self, number):
         """Ask Mango to ring the current user's phone, then ``number`` (commands/callback)."""
         company = self.env.company
-        extension = self.env["mango.extension"]._mango_extension(company, self.env.user)
+        extension = self.env["pbx.extension"]._pbx_extension(company, self.env.user)
         if not extension:
             raise UserError(self.env._(
                 "You have no extension in the PBX of %(company)s: ask an administrator to "

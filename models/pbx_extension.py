@@ -2,13 +2,13 @@ from odoo import api, fields, models
 from odoo.tools import ormcache
 
 
-class MangoExtension(models.Model):
+class PbxExtension(models.Model):
     """An Odoo user's extension in one company's PBX.
 
     One PBX per company: a person who works for two companies has one extension in
     each, and the same short number can belong to different people in two PBXs.
     """
-    _name = "mango.extension"
+    _name = "pbx.extension"
     _description = "PBX Extension"
     _order = "company_id, extension"
     _rec_name = "extension"
@@ -19,7 +19,7 @@ class MangoExtension(models.Model):
                               ondelete="cascade", domain="[('share', '=', False)]")
     extension = fields.Char(required=True,
                             help="The employee's short number in the company's Mango PBX.")
-    mango_user_id = fields.Char(string="Mango User ID",
+    pbx_user_ref = fields.Char(string="PBX User ID",
                                 help="The employee's number in Mango, filled in by Import PBX "
                                      "users: Mango's forwarding rules point at it.")
 
@@ -45,7 +45,7 @@ class MangoExtension(models.Model):
         return result
 
     def _mango_changed(self):
-        self.env.registry.clear_cache()  # every worker's _mango_user_id, _mango_extension_of
+        self.env.registry.clear_cache()  # every worker's _mango_user_id, _pbx_extension_of
         self.env["mango.forwarding"]._mango_trigger()  # rules point at Mango user ids
 
     @api.model
@@ -65,13 +65,13 @@ class MangoExtension(models.Model):
                                         limit=1).user_id.id
 
     @api.model
-    def _mango_extension(self, company, user):
+    def _pbx_extension(self, company, user):
         """``user``'s extension in ``company``'s PBX, or ''."""
-        return user and self._mango_extension_of(company.id, user.id) or ""
+        return user and self._pbx_extension_of(company.id, user.id) or ""
 
     @api.model
     @ormcache("company_id", "user_id")
-    def _mango_extension_of(self, company_id, user_id):
+    def _pbx_extension_of(self, company_id, user_id):
         return self.sudo().search_fetch([("company_id", "=", company_id),
                                          ("user_id", "=", user_id)], ["extension"],
                                         limit=1).extension or ""

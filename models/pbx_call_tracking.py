@@ -33,12 +33,11 @@ UTM = {"source_id": ("utm.source", "channel_source"), "medium_id": ("utm.medium"
        "campaign_id": ("utm.campaign", "channel_campaign")}
 
 
-class MangoCallTracking(models.AbstractModel):
+class PbxCallTracking(models.Model):
     """Call tracking: which number of the website the customer called, and for dynamic
     call tracking, the visitor behind it (their UTM source, page, city...), fetched from
     Mango in the background. A lead created from the call takes its UTM from it."""
-    _name = "mango.call.tracking"
-    _description = "Phone Call Tracking"
+    _inherit = "pbx.call"
 
     dct_number = fields.Char(string="Call Tracking Number", readonly=True)
     dct_type = fields.Selection(

@@ -12,7 +12,7 @@ from odoo.exceptions import ConcurrencyError
 from odoo.tools import SQL
 
 from ..mango import events
-from .mango_call_display import offer_only
+from .pbx_call_display import offer_only
 
 _logger = logging.getLogger(__name__)
 
@@ -20,13 +20,13 @@ MAX_TRIES = 10  # transactions tried when concurrent notifications of a call col
 MAX_PAUSE = 0.5  # seconds, at most, between two of them
 STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
 # what administrators group and filter the journal by (not the digest, not the log columns)
-OFFERED = frozenset({"company_id", "path", "entry_id", "call_id", "state", "error", "payload",
+OFFERED = frozenset({"company_id", "path", "entry_ref", "call_id", "state", "error", "payload",
                      "create_date"})
 CONCURRENT = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected,
               pg_errors.LockNotAvailable, ConcurrencyError)
 
 
-class MangoEvent(models.Model):
+class PbxEvent(models.Model):
     """The journal of authenticated Mango notifications, exactly as received.
 
     A row is committed before its notification is applied, so that nothing Mango sent
@@ -34,8 +34,8 @@ class MangoEvent(models.Model):
     reason, until an administrator reprocesses it. A replay (same path and same signed
     body) finds its row and changes nothing.
     """
-    _name = "mango.event"
-    _description = "Mango Notification"
+    _name = "pbx.event"
+    _description = "PBX Notification"
     _order = "id desc"
     _rec_name = "path"
 
@@ -44,8 +44,8 @@ class MangoEvent(models.Model):
     payload = fields.Text(string="JSON", required=True, readonly=True)
     payload_pretty = fields.Text(string="Notification", compute="_compute_payload_pretty")
     digest = fields.Char(required=True, readonly=True)
-    entry_id = fields.Char(string="Entry ID", index="btree_not_null", readonly=True)
-    call_id = fields.Many2one("mango.call", string="Call", index="btree_not_null",
+    entry_ref = fields.Char(string="Entry ID", index="btree_not_null", readonly=True)
+    call_id = fields.Many2one("pbx.call", string="Call", index="btree_not_null",
                               ondelete="set null", readonly=True)
     state = fields.Selection(
         [("received", "Received"), ("processed", "Processed"),
@@ -78,8 +78,8 @@ class MangoEvent(models.Model):
         InvalidNotification ``error``: then it is journaled as an Error. Answers the
         journal row, or an empty recordset for a replay.
         """
-        entry_id = error.entry_id if error else getattr(notification, "entry_id", "")
-        event = self._journal(company, path, raw_json, entry_id, error)
+        entry_ref = error.entry_ref if error else getattr(notification, "entry_ref", "")
+        event = self._journal(company, path, raw_json, entry_ref, error)
         if not event:
             _logger.info("Mango notification %s replayed: already in the journal", path)
             return event
@@ -91,16 +91,16 @@ class MangoEvent(models.Model):
             event._process(notification, company)
         return event
 
-    def _journal(self, company, path, raw_json, entry_id, error=None):
+    def _journal(self, company, path, raw_json, entry_ref, error=None):
         digest = hashlib.sha256(f"{path}\n{raw_json}".encode()).hexdigest()
         self.env.cr.execute(SQL(
-            """INSERT INTO mango_event (company_id, path, payload, digest, entry_id, state, error,
+            """INSERT INTO pbx_event (company_id, path, payload, digest, entry_ref, state, error,
                                         create_uid, write_uid, create_date, write_date)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc',
                        now() at time zone 'utc')
                ON CONFLICT (company_id, digest) DO NOTHING
                RETURNING id""",
-            company.id, path, raw_json, digest, entry_id or None,
+            company.id, path, raw_json, digest, entry_ref or None,
             "error" if error else "received", error and str(error).replace("\x00", ""),
             self.env.uid, self.env.uid),
             log_exceptions=False)  # a concurrent copy fails to serialise: the request is retried
@@ -125,9 +125,9 @@ class MangoEvent(models.Model):
                 state, call, created = event._try(notification, owner)
             if created:
                 self.env.cr.execute(SQL(
-                    """SELECT id FROM mango_event WHERE company_id = %s AND entry_id = %s
+                    """SELECT id FROM pbx_event WHERE company_id = %s AND entry_ref = %s
                                                    AND state = 'waiting' ORDER BY id""",
-                    owner.id, getattr(notification, "entry_id", None) or call.entry_id))
+                    owner.id, getattr(notification, "entry_ref", None) or call.entry_ref))
                 for pending in self.browse(row[0] for row in self.env.cr.fetchall()):
                     pending._try(None, owner)
 
@@ -140,7 +140,7 @@ class MangoEvent(models.Model):
                 if notification is None:
                     notification = events.parse_notification(self.path, self.payload)
                 # no savepoint: the row is committed, a failure rolls back the rest
-                call, state, created = self.env["mango.call"].with_company(
+                call, state, created = self.env["pbx.call"].with_company(
                     company)._mango_apply(company, notification)
                 self.env.flush_all()
                 self._set_state(state, call)
@@ -161,11 +161,11 @@ class MangoEvent(models.Model):
         cr.rollback()
         self._set_state("error", error=failure)
         cr.commit()
-        return "error", self.env["mango.call"], False
+        return "error", self.env["pbx.call"], False
 
     def _set_state(self, state, call=None, error=False):
         self.env.cr.execute(SQL(
-            """UPDATE mango_event SET state = %s, call_id = COALESCE(%s, call_id), error = %s,
+            """UPDATE pbx_event SET state = %s, call_id = COALESCE(%s, call_id), error = %s,
                                       write_date = now() at time zone 'utc'
                 WHERE id = %s""", state, call.id if call else None,
             error and error.replace("\x00", "") or None, self.id))
@@ -195,10 +195,10 @@ class MangoEvent(models.Model):
     def _cron_process_pending(self):
         """Rows whose worker died before applying them, and rows whose call came since."""
         self.env.cr.execute(SQL(
-            """SELECT event.id FROM mango_event event
+            """SELECT event.id FROM pbx_event event
                 WHERE (event.state = 'received' AND event.create_date < %s)
                    OR (event.state = 'waiting' AND EXISTS (
-                        SELECT 1 FROM mango_call call WHERE call.company_id = event.company_id
-                                                        AND call.entry_id = event.entry_id))
+                        SELECT 1 FROM pbx_call call WHERE call.company_id = event.company_id
+                                                        AND call.entry_ref = event.entry_ref))
                 ORDER BY event.id LIMIT 1000""", fields.Datetime.now() - STALE_AFTER))
         self.browse(row[0] for row in self.env.cr.fetchall())._process()

@@ -12,15 +12,15 @@ _logger = logging.getLogger(__name__)
 LEARN_EVERY = timedelta(minutes=15)  # a call on a line not known asks Mango at most that often
 
 
-class MangoPbxLine(models.Model):
+class PbxLine(models.Model):
     """A line (number) of the company's PBX, as Mango lists it (``incominglines``).
 
     Lines are read from Mango when the group call opens and by a cron: daily, and soon
     after a call came in on a line not known (never inside the webhook). Calls show
     their line by its name, else by its number.
     """
-    _name = "mango.pbx.line"
-    _inherit = ["mango.pbx.listed"]
+    _name = "pbx.line"
+    _inherit = ["pbx.listed"]
     _description = "PBX Line"
     _order = "id"  # as Mango lists them
 
@@ -30,7 +30,7 @@ class MangoPbxLine(models.Model):
         help="Where a lead or opportunity an unknown caller's call on this line created by "
              "itself goes when no employee answered.")
 
-    _mango_id_unique = models.Constraint("UNIQUE(company_id, mango_id)",
+    _mango_id_unique = models.Constraint("UNIQUE(company_id, pbx_ref)",
                                          "A PBX line is listed once per company.")
 
     @api.depends("name", "number", "company_id")
@@ -54,13 +54,13 @@ class MangoPbxLine(models.Model):
     @api.model
     def _mango_values(self, row):
         number = str(row.get("number") or "")[:128]
-        return {"mango_id": str(row.get("line_id") or number), "number": number,
+        return {"pbx_ref": str(row.get("line_id") or number), "number": number,
                 "name": str(row.get("name") or number)[:256]}
 
     @api.model
     def _mango_sync(self, company, rows):
         lines = super()._mango_sync(company, rows)
-        self.env["mango.call"]._mango_link_lines(company)
+        self.env["pbx.call"]._mango_link_lines(company)
         return lines
 
     @api.model
