@@ -4,7 +4,7 @@
 
 Bulk-inserts partners and leads (SQL, tagged "bench-" and removed at the end), then times
 the whole match of an incoming number as Mango sends it: normalise with phonenumbers, find
-the contact and the open lead (``pbx.call._mango_match``). Prints median and p99 at both
+the contact and the open lead (``pbx.call._pbx_match``). Prints median and p99 at both
 sizes and the ratio 1M/10k.
 """
 import argparse
@@ -57,7 +57,7 @@ def measure(env, size, lookups):
     timings, found = [], 0
     for raw in numbers:
         start = time.perf_counter()
-        partner, lead, *_responsible = Call._mango_match(
+        partner, lead, *_responsible = Call._pbx_match(
             company, classify(raw, "RU").e164)
         timings.append((time.perf_counter() - start) * 1000)
         found += bool(partner or lead)

@@ -14,7 +14,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         call = self.env["pbx.call"].browse(self.env.context.get("pbx_call_id"))
         if call and len(leads) == 1 and call.has_access("read"):
-            call._mango_link_lead(leads)
+            call._pbx_link_lead(leads)
         return leads
 
     def _mango_relink_calls(self):

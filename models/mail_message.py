@@ -23,7 +23,7 @@ class MailMessage(models.Model):
         calls = self.sudo().pbx_call_id
         if not (user and calls):
             return defaults
-        entries = calls.with_user(user)._mango_chatter_entries()
+        entries = calls.with_user(user)._pbx_chatter_entries()
         return [*defaults, Store.Attr(
             "pbx_call", lambda message: entries.get(message.sudo().pbx_call_id.id, False),
             predicate=lambda message: message.sudo().pbx_call_id)]

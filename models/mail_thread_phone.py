@@ -29,4 +29,4 @@ class MailThreadPhone(models.AbstractModel):
 
     def _mango_relink_calls(self):
         if self and self._name in LINKED_MODELS:
-            self.env["pbx.call"]._mango_relink(self)
+            self.env["pbx.call"]._pbx_relink(self)

@@ -27,7 +27,7 @@ class PbxCall(models.Model):
 
     Everything but the contact and the lead is derived from Mango's notifications, in
     whatever order they arrive: the legs as merged so far, and the summary when it came
-    (``_mango_refresh``). The same notifications in any order give the same call.
+    (``_pbx_refresh``). The same notifications in any order give the same call.
     """
     _name = "pbx.call"
     _inherit = ["mail.thread", "mail.activity.mixin"]
@@ -128,7 +128,7 @@ class PbxCall(models.Model):
                 "contact and lead can."))
         result = super().write(vals)
         if {"partner_id", "lead_id"} & set(vals):
-            self.sudo()._mango_post_notes()  # a call linked later gets its notes then
+            self.sudo()._pbx_post_notes()  # a call linked later gets its notes then
         return result
 
     def _external_number(self):
@@ -138,7 +138,7 @@ class PbxCall(models.Model):
 
     # -- who is calling --------------------------------------------------------------------
 
-    def _mango_identify(self):
+    def _pbx_identify(self):
         """Normalise the customer's number and, the first time, link contact and lead.
 
         Answers ``(salesperson, extension, name)`` when it matched, for the routing
@@ -152,20 +152,20 @@ class PbxCall(models.Model):
         vals = {"external_number": raw, "external_e164": number.e164 or False}
         matched = None
         if number.e164 and not (self.partner_id or self.lead_id):
-            partner, lead, *matched = self._mango_match(self.company_id, number.e164)
+            partner, lead, *matched = self._pbx_match(self.company_id, number.e164)
             vals.update(partner_id=partner.id, lead_id=lead.id)
         self.write(vals)
         return matched
 
     @api.model
-    def _mango_match(self, company, e164):
+    def _pbx_match(self, company, e164):
         """The contact and open lead of a number, the same every time, and the
         salesperson responsible for them with their extension in the company's PBX.
 
         The contact person comes before its company, the most recently updated open
         lead or opportunity (not won, not lost) with that number or of that contact
         before the others; the salesperson is the lead's, else the contact's, else its
-        company's (``_mango_responsible``). One statement on the indexed
+        company's (``_pbx_responsible``). One statement on the indexed
         ``phone_sanitized`` columns: it runs on every incoming call, with the caller
         waiting. Answers ``(partner, lead, user, extension, name shown to the
         salesperson)``.
@@ -208,7 +208,7 @@ class PbxCall(models.Model):
                 self.env["res.users"].browse(user_id), extension or "", name or "")
 
     @api.model
-    def _mango_relink(self, records):
+    def _pbx_relink(self, records):
         """Link earlier unlinked calls from these contacts' or leads' numbers to them."""
         field = "lead_id" if records._name == "crm.lead" else "partner_id"
         by_number = {}
@@ -233,7 +233,7 @@ class PbxCall(models.Model):
         has Leads (``crm.group_use_lead``), else an opportunity in the salesperson's team's
         pipeline. Saving it links the call to it."""
         self.ensure_one()
-        lead = self._mango_open_lead()
+        lead = self._pbx_open_lead()
         if lead:
             if not lead.with_env(self.env).has_access("read"):
                 raise UserError(self.env._(
@@ -241,11 +241,11 @@ class PbxCall(models.Model):
                     "ask them or a sales manager.", number=self.number_display,
                     salesperson=lead.user_id.name or lead.team_id.name or "?"))
             if not self.lead_id and self.has_access("write"):
-                self._mango_link_lead(lead)
+                self._pbx_link_lead(lead)
             return {"type": "ir.actions.act_window", "res_model": "crm.lead", "res_id": lead.id,
                     "view_mode": "form", "views": [(False, "form")], "target": "current"}
-        defaults = {f"default_{name}": value for name, value in self._mango_lead_values(
-            self.user_id or self.env.user, self._mango_lead_type(self.env.user)).items()}
+        defaults = {f"default_{name}": value for name, value in self._pbx_lead_values(
+            self.user_id or self.env.user, self._pbx_lead_type(self.env.user)).items()}
         return {"type": "ir.actions.act_window", "res_model": "crm.lead", "view_mode": "form",
                 "views": [(False, "form")], "target": "current",
                 "context": {**defaults, "pbx_call_id": self.id}}
@@ -253,7 +253,7 @@ class PbxCall(models.Model):
     def action_call_back(self):
         """Перезвонить: Mango rings the user's phone, then the customer's."""
         self.ensure_one()
-        result = self.mango_click_to_call(self.external_e164 or self._external_number())
+        result = self.pbx_click_to_call(self.external_e164 or self._external_number())
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"type": "success", "message": result["message"]}}
 
@@ -265,7 +265,7 @@ class PbxCall(models.Model):
                 "context": {"default_phone": display(self.external_e164 or "")
                             or self._external_number()}}
 
-    def _mango_responsible(self):
+    def _pbx_responsible(self):
         """The salesperson of the lead, else of the contact, else of its company."""
         self.ensure_one()
         partner = self.partner_id
@@ -273,9 +273,9 @@ class PbxCall(models.Model):
 
     # -- leads made from the call ------------------------------------------------------
 
-    def _mango_open_lead(self):
+    def _pbx_open_lead(self):
         """The call's lead if it is still open, else the caller's open lead or opportunity
-        as ``_mango_match`` finds it (sudo; empty when there is none)."""
+        as ``_pbx_match`` finds it (sudo; empty when there is none)."""
         self.ensure_one()
         lead = self.sudo().lead_id
         if lead.active and lead.won_status == "pending":
@@ -284,10 +284,10 @@ class PbxCall(models.Model):
             return lead.browse()
         for model in ("res.partner", "crm.lead"):
             self.env[model].flush_model()  # the match reads them in SQL
-        return self.sudo()._mango_match(self.company_id, self.external_e164)[1]
+        return self.sudo()._pbx_match(self.company_id, self.external_e164)[1]
 
     @api.model
-    def _mango_lead_type(self, user):
+    def _pbx_lead_type(self, user):
         """The type of a new lead: a lead where Leads are on (``crm.group_use_lead``) for
         ``user``, or for employees when there is no user; else an opportunity."""
         if user:
@@ -297,7 +297,7 @@ class PbxCall(models.Model):
                 "base.group_user").sudo().all_implied_ids
         return "lead" if leads else "opportunity"
 
-    def _mango_lead_values(self, user, kind):
+    def _pbx_lead_values(self, user, kind):
         """A new lead or opportunity of this call: its name (in the company's language:
         everyone reads it), contact, phone as people write it, salesperson, medium Phone and
         the UTM of call tracking. CRM then puts it in the salesperson's team and its first
@@ -313,17 +313,17 @@ class PbxCall(models.Model):
             "phone": number,
             "user_id": user.id,
             "medium_id": self.env.ref("utm.utm_medium_phone").id,
-            **self._mango_utm_values(),
+            **self._pbx_utm_values(),
         }
 
-    def _mango_link_lead(self, lead):
+    def _pbx_link_lead(self, lead):
         """Link the call to this lead, and to its contact when the call has none."""
         self.write({"lead_id": lead.id, "partner_id": self.partner_id.id or lead.partner_id.id})
 
     # -- applying notifications --------------------------------------------------------
 
     @api.model
-    def _mango_apply(self, company, notification):
+    def _pbx_apply(self, company, notification):
         """Apply one parsed notification (as superuser).
 
         Answers ``(call, journal state, whether the call was created)``. Call events and
@@ -332,39 +332,39 @@ class PbxCall(models.Model):
         """
         self = self.sudo()
         if isinstance(notification, events.CommandResult):
-            call = self._mango_apply_command_result(company, notification)
+            call = self._pbx_apply_command_result(company, notification)
             return call, "processed" if call else "ignored", False
         entry_ref = getattr(notification, "entry_ref", "")
         if not entry_ref:
             return self.browse(), "ignored", False
         creates = isinstance(notification, (events.CallEvent, events.Summary))
-        call, created = self._mango_lock(company, entry_ref, create=creates)
+        call, created = self._pbx_lock(company, entry_ref, create=creates)
         if not call:
             waits = isinstance(notification, (events.RecordingEvent, events.RecordAdded,
                                               events.Dtmf))
             return call, "waiting" if waits else "ignored", False
         if isinstance(notification, events.CallEvent):
-            call._mango_apply_call_event(notification)
+            call._pbx_apply_call_event(notification)
         elif isinstance(notification, events.Summary):
-            call._mango_apply_summary(notification)
+            call._pbx_apply_summary(notification)
         elif isinstance(notification, (events.RecordingEvent, events.RecordAdded)):
-            self.env["pbx.call.recording"]._mango_apply(call, notification)
+            self.env["pbx.call.recording"]._pbx_apply(call, notification)
         else:
             return call, "ignored" if isinstance(notification, events.Other) else "processed", False
         return call, "processed", created
 
     @api.model
-    def _mango_apply_command_result(self, company, result):
+    def _pbx_apply_command_result(self, company, result):
         if result.command != "route":
-            return self._mango_apply_card_result(company, result)
+            return self._pbx_apply_card_result(company, result)
         call = self.search([("company_id", "=", company.id),
                             ("route_command_ref", "=", result.command_ref)], limit=1)
         if call:
-            call._mango_apply_route_result(result)
+            call._pbx_apply_route_result(result)
         return call
 
     @api.model
-    def _mango_lock(self, company, entry_ref, create=True):
+    def _pbx_lock(self, company, entry_ref, create=True):
         """The call of this entry, row-locked for this transaction; created if new.
 
         Answers ``(call, created)``. The lock always changes the row, so that a
@@ -390,46 +390,46 @@ class PbxCall(models.Model):
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
 
-    def _mango_apply_call_event(self, event):
+    def _pbx_apply_call_event(self, event):
         self.ensure_one()
-        leg = self.env["pbx.call.leg"]._mango_merge(self, event)
-        self._mango_refresh()
-        matched = self._mango_identify()
-        self._mango_track(event.dct_number, event.dct_type)
-        self._mango_notify_employees()
+        leg = self.env["pbx.call.leg"]._pbx_merge(self, event)
+        self._pbx_refresh()
+        matched = self._pbx_identify()
+        self._pbx_track(event.dct_number, event.dct_type)
+        self._pbx_notify_employees()
         if event.call_state == "Appeared" and event.location == "ivr":
-            self._mango_route_if_waiting(leg, matched)
+            self._pbx_route_if_waiting(leg, matched)
 
-    def _mango_apply_summary(self, summary):
+    def _pbx_apply_summary(self, summary):
         self.ensure_one()
         self.write({"summary_data": {
             name: getattr(summary, name) for name in (
                 "direction", "from_extension", "from_number", "to_extension", "to_number",
                 "line_number", "create_time", "talk_time", "end_time", "entry_result",
                 "disconnect_reason")}})
-        self._mango_refresh()
-        self._mango_identify()
-        self._mango_track(summary.dct_number, summary.dct_type)
-        self._mango_autolead()
-        self._mango_post_notes()
-        self._mango_notify_employees()  # the cards after the call: outcome and talk time
-        self._mango_schedule_callback()
-        self._mango_close_callbacks()
+        self._pbx_refresh()
+        self._pbx_identify()
+        self._pbx_track(summary.dct_number, summary.dct_type)
+        self._pbx_autolead()
+        self._pbx_post_notes()
+        self._pbx_notify_employees()  # the cards after the call: outcome and talk time
+        self._pbx_schedule_callback()
+        self._pbx_close_callbacks()
 
     # -- what the call is, from its legs and its summary --------------------------------
 
-    def _mango_refresh(self):
+    def _pbx_refresh(self):
         """Derive the call from its legs and its summary (a pure function of both)."""
         self.ensure_one()
-        legs = self._mango_legs().sorted(
+        legs = self._pbx_legs().sorted(
             lambda leg: (leg.appeared_date or datetime.max, leg.leg_ref))
         summary = self.summary_data or {}
-        vals = self._mango_values_from_legs(legs)
+        vals = self._pbx_values_from_legs(legs)
         if summary:
-            vals.update(self._mango_values_from_summary(summary, vals))
-        extension = self._mango_employee_extension(legs) or self._mango_summary_extension(
+            vals.update(self._pbx_values_from_summary(summary, vals))
+        extension = self._pbx_employee_extension(legs) or self._pbx_summary_extension(
             summary, vals.get("direction"))
-        user = self.env["pbx.extension"]._mango_user(self.company_id, extension)
+        user = self.env["pbx.extension"]._pbx_user(self.company_id, extension)
         vals.update(extension=extension or False, user_id=user.id)
         if vals.get("answer_date") and vals.get("end_date"):
             vals["talk_time"] = max(
@@ -441,7 +441,7 @@ class PbxCall(models.Model):
         if changed:
             self.write(changed)
 
-    def _mango_legs(self):
+    def _pbx_legs(self):
         """The call's legs with their fields in one statement, kept as its ``leg_ids``."""
         Leg = self.env["pbx.call.leg"]
         legs = Leg.search_fetch([("call_id", "=", self.id)],
@@ -450,10 +450,10 @@ class PbxCall(models.Model):
         self._fields["leg_ids"]._update_cache(self, legs._ids)
         return legs
 
-    def _mango_values_from_legs(self, legs):
+    def _pbx_values_from_legs(self, legs):
         first = legs[:1]
         vals = {"summary_received": False, "mango_direction": 0, "disconnect_reason": 0,
-                "direction": self._mango_leg_direction(first) if first else False,
+                "direction": self._pbx_leg_direction(first) if first else False,
                 "start_date": first.appeared_date or False, "answer_date": False,
                 "end_date": False, "state": "ringing"}
         for name in ("from_number", "to_number", "line_number"):
@@ -475,12 +475,12 @@ class PbxCall(models.Model):
         return vals
 
     @staticmethod
-    def _mango_leg_direction(leg):
+    def _pbx_leg_direction(leg):
         if not leg.from_extension:
             return "incoming"
         return "internal" if leg.to_extension else "outgoing"
 
-    def _mango_values_from_summary(self, summary, from_legs):
+    def _pbx_values_from_summary(self, summary, from_legs):
         direction = DIRECTIONS.get(summary["direction"], "other")
         answered = bool(summary["entry_result"]) and bool(summary["talk_time"])
         vals = {
@@ -499,7 +499,7 @@ class PbxCall(models.Model):
         return vals
 
     @staticmethod
-    def _mango_employee_extension(legs):
+    def _pbx_employee_extension(legs):
         """Who answered; for a call nobody answered, the last employee whose phone rang."""
         with_extension = legs.filtered("extension")
         answered = with_extension.filtered("connected_date").sorted(
@@ -507,12 +507,12 @@ class PbxCall(models.Model):
         return (answered[:1] or with_extension[-1:]).extension or ""
 
     @staticmethod
-    def _mango_summary_extension(summary, direction):
+    def _pbx_summary_extension(summary, direction):
         if not summary:
             return ""
         return summary["from_extension"] if direction == "outgoing" else summary["to_extension"]
 
-    def _mango_waiting_for_employee(self):
+    def _pbx_waiting_for_employee(self):
         """Whether the caller still waits for an employee: nobody answered, not ended."""
         self.ensure_one()
         return self.state == "ringing" and not self.summary_received \

@@ -23,32 +23,32 @@ class PbxCallAutolead(models.Model):
         string="Lead Created by the Call", readonly=True, copy=False,
         help="The caller was unknown: this call created its lead or opportunity by itself.")
 
-    def _mango_autolead(self):
+    def _pbx_autolead(self):
         """Create the lead or opportunity of an unknown caller, if the company wants it."""
         self.ensure_one()
         outcomes = OUTCOMES.get(self.company_id.mango_autolead)
         if not outcomes or self.direction != "incoming" or not self.external_e164 \
                 or self.partner_id or self.lead_id or self.lead_created:
             return
-        self.env["pbx.autolead.number"]._mango_lock(self.company_id, self.external_e164)
-        partner, lead, *_ = self._mango_match(self.company_id, self.external_e164)
+        self.env["pbx.autolead.number"]._pbx_lock(self.company_id, self.external_e164)
+        partner, lead, *_ = self._pbx_match(self.company_id, self.external_e164)
         if partner or lead:  # found since the call rang: by a transaction committed meanwhile
             self.write({"partner_id": partner.id, "lead_id": lead.id})
             return
         if self.state not in outcomes:
             return
         user = self.user_id if self.state == "answered" else self.env["res.users"]
-        kind = self._mango_lead_type(user)
-        vals = {**self._mango_lead_values(user, kind), "company_id": self.company_id.id}
+        kind = self._pbx_lead_type(user)
+        vals = {**self._pbx_lead_values(user, kind), "company_id": self.company_id.id}
         if not user:  # else CRM puts it in the employee's team
-            vals["team_id"] = self._mango_line_team(kind).id
+            vals["team_id"] = self._pbx_line_team(kind).id
         lead = self.env["crm.lead"].with_context(
             mango_autolead=True, mail_create_nolog=True, mail_create_nosubscribe=True,
             mail_auto_subscribe_no_notify=True).create(vals)
         self.write({"lead_id": lead.id, "lead_created": True})
-        self._mango_link_earlier_calls(lead)
+        self._pbx_link_earlier_calls(lead)
 
-    def _mango_line_team(self, kind):
+    def _pbx_line_team(self, kind):
         """The sales team of the call's line, else the company's first one for ``kind``."""
         Team = self.env["crm.team"]
         line = self.env["pbx.line"].search([
@@ -58,7 +58,7 @@ class PbxCallAutolead(models.Model):
             ("company_id", "in", [self.company_id.id, False]),
             ("use_leads" if kind == "lead" else "use_opportunities", "=", True)], limit=1)
 
-    def _mango_link_earlier_calls(self, lead):
+    def _pbx_link_earlier_calls(self, lead):
         """The earlier ended calls of the number, unlinked, follow the new lead.
 
         Calls still going on decide when they end; those that other transactions are
@@ -73,20 +73,20 @@ class PbxCallAutolead(models.Model):
             log_exceptions=False)  # a call changed meanwhile fails to serialise: tried again
         self.browse(row[0] for row in self.env.cr.fetchall()).write({"lead_id": lead.id})
 
-    def _mango_fetch_visitor(self):
+    def _pbx_fetch_visitor(self):
         """The visitor behind the call, when it comes after the lead was created, gives
         the lead its UTM."""
-        super()._mango_fetch_visitor()
+        super()._pbx_fetch_visitor()
         lead = self.lead_id if self.lead_created and self.dct_state == "done" else None
         if lead:
             phone = self.env.ref("utm.utm_medium_phone")
-            lead.write({name: value for name, value in self._mango_utm_values().items()
+            lead.write({name: value for name, value in self._pbx_utm_values().items()
                         if not lead[name] or lead[name] == phone})
 
 
 class PbxAutoleadNumber(models.Model):
     """A number an unknown caller's lead was decided for: concurrent decisions for one
-    number serialise on its row (``_mango_lock``)."""
+    number serialise on its row (``_pbx_lock``)."""
     _name = "pbx.autolead.number"
     _description = "Unknown Caller's Number"
     _log_access = False
@@ -97,7 +97,7 @@ class PbxAutoleadNumber(models.Model):
     _number_unique = models.Constraint("UNIQUE(company_id, number)",
                                        "A number is kept once per company.")
 
-    def _mango_lock(self, company, number):
+    def _pbx_lock(self, company, number):
         """Lock the number's row for this transaction, creating it if new.
 
         The upsert always changes the row: a transaction that waited for it, or whose

@@ -39,7 +39,7 @@ class PbxCallChatter(models.Model):
     # -- rights ------------------------------------------------------------------------------
 
     @api.model
-    def _mango_salesperson_domain(self, user):
+    def _pbx_salesperson_domain(self, user):
         """The calls a salesperson with "own documents" may read, the one domain of the
         record rules of calls and of what follows them (legs, recordings, journal rows).
 
@@ -60,7 +60,7 @@ class PbxCallChatter(models.Model):
                 | Domain("lead_id.user_id", "=", user.id)
                 | Domain("partner_id.user_id", "=", user.id))
 
-    def _mango_chatter_entries(self):
+    def _pbx_chatter_entries(self):
         """What the current user may open of these calls' chatter entries, by call id: the
         call, and the files of the recordings they may listen to."""
         calls = self._filtered_access("read")
@@ -73,13 +73,13 @@ class PbxCallChatter(models.Model):
 
     # -- one language for everyone ---------------------------------------------------------
 
-    def _mango_company_view(self):
+    def _pbx_company_view(self):
         """The call as everyone reads it: in its company's language."""
         self.ensure_one()
         return self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
 
     @api.model
-    def _mango_format_datetime(self, value, tz, marked=False):
+    def _pbx_format_datetime(self, value, tz, marked=False):
         """``02.12.2026 15:12`` as the web client writes it in this environment's language
         (without seconds), in time zone ``tz``; ``02.12.2026 15:12 (MSK)`` when marked."""
         if not value:
@@ -94,7 +94,7 @@ class PbxCallChatter(models.Model):
         local = pytz.utc.localize(value).astimezone(pytz.timezone(tz))
         return f"{text} ({zone_name(local)})"
 
-    def _mango_post(self, record, body, entry=True, **kwargs):
+    def _pbx_post(self, record, body, entry=True, **kwargs):
         """Post on record as the employee of the call (the company when none); an entry
         of the call is shown with what its reader may open of it (link, recordings)."""
         self.ensure_one()
@@ -107,23 +107,23 @@ class PbxCallChatter(models.Model):
 
     # -- notes ---------------------------------------------------------------------------
 
-    def _mango_post_notes(self):
+    def _pbx_post_notes(self):
         """One note per call in the chatter of its contact and of its lead (once each)."""
         for call in self.filtered("summary_received"):
             noted = {(message.model, message.res_id) for message in call.sudo().note_message_ids}
             for record in (call.partner_id, call.lead_id):
                 if record and (record._name, record.id) not in noted:
-                    call._mango_post(record, call._mango_note_body(), message_type="comment")
+                    call._pbx_post(record, call._pbx_note_body(), message_type="comment")
 
-    def _mango_refresh_notes(self):
+    def _pbx_refresh_notes(self):
         """The notes say what the employee wrote and what became of the recording."""
         for call in self:
             if messages := call.sudo().note_message_ids:
-                messages.write({"body": call._mango_note_body()})
+                messages.write({"body": call._pbx_note_body()})
 
-    def _mango_note_body(self):
+    def _pbx_note_body(self):
         self.ensure_one()
-        call = self._mango_company_view()
+        call = self._pbx_company_view()
         tz = call.company_id.partner_id.tz or "UTC"
         seconds = round(call.talk_time * 3600)
         return call.env["ir.qweb"]._render("mango_office.call_note", {
@@ -131,7 +131,7 @@ class PbxCallChatter(models.Model):
             "direction": dict(call._fields["direction"]._description_selection(call.env)).get(
                 call.direction, ""),
             "number": call.number_display,
-            "start": call._mango_format_datetime(call.start_date, tz, marked=True),
+            "start": call._pbx_format_datetime(call.start_date, tz, marked=True),
             "duration": f"{seconds // 60}:{seconds % 60:02d}",
             "answered": call.state == "answered",
             "reason": call.disconnect_reason
@@ -142,7 +142,7 @@ class PbxCallChatter(models.Model):
 
     # -- missed calls ----------------------------------------------------------------------
 
-    def _mango_schedule_callback(self):
+    def _pbx_schedule_callback(self):
         """An incoming call nobody answered: a "Call" activity for whoever should call back.
 
         On the lead, else the contact, else the call; for the responsible salesperson,
@@ -165,7 +165,7 @@ class PbxCallChatter(models.Model):
                 activity.write({"mango_missed_count": count, "pbx_call_id": call.id,
                                 "summary": call._pbx_callback_summary(count, activity.user_id)})
                 continue
-            user = call._mango_responsible() or call.user_id or self.env["crm.team"].search(
+            user = call._pbx_responsible() or call.user_id or self.env["crm.team"].search(
                 [("company_id", "in", [call.company_id.id, False]), ("user_id", "!=", False)],
                 limit=1).user_id or self.env.user
             # recovered calls older than a day are logged without notifying anyone
@@ -180,7 +180,7 @@ class PbxCallChatter(models.Model):
         """``Перезвонить +7 916 123-45-67: пропущенный звонок в 02.12.2026 15:12``, as user
         reads it: in their language and time zone."""
         call = self.with_context(lang=user.lang or self.env.lang)
-        when = call._mango_format_datetime(
+        when = call._pbx_format_datetime(
             call.start_date, user.tz or call.company_id.partner_id.tz or "UTC")
         number = call.number_display
         if count == 1:
@@ -189,14 +189,14 @@ class PbxCallChatter(models.Model):
         return call.env._("Call back %(number)s: %(count)s missed calls, the last at %(when)s",
                           number=number, count=count, when=when)
 
-    def _mango_close_callbacks(self):
+    def _pbx_close_callbacks(self):
         """An answered call with a number closes the callback activities of that number,
         done by the employee who called back, with feedback in the company's language."""
         for call in self.filtered(lambda call: call.state == "answered" and call.external_e164):
             activities = self.env["mail.activity"].sudo().search([
                 ("mango_number", "=", call.external_e164),
                 ("pbx_call_id.company_id", "=", call.company_id.id)])
-            view = call._mango_company_view()
+            view = call._pbx_company_view()
             for activity in activities:
                 doer = call.user_id or activity.user_id
                 activity.with_user(doer).sudo().with_context(lang=view.env.lang).action_feedback(

@@ -45,7 +45,7 @@ def offer_only(model, described, offered):
 
 class PbxCall(models.Model):
     """The call as people read it: its line by name, the customer's company, the
-    parties of its legs by name (``_mango_party``), and only meaningful fields offered
+    parties of its legs by name (``_pbx_party``), and only meaningful fields offered
     to group and filter by."""
     _inherit = "pbx.call"
 
@@ -107,14 +107,14 @@ class PbxCall(models.Model):
         offered = (OFFERED | TECHNICAL) if admin else OFFERED
         return offer_only(self, super().fields_get(allfields, attributes), offered)
 
-    def _mango_refresh(self):
+    def _pbx_refresh(self):
         line_number = self.line_number
-        super()._mango_refresh()
+        super()._pbx_refresh()
         if self.line_number and self.line_number != line_number and not self.line_id:
-            self.env["pbx.line"]._mango_learn()
+            self.env["pbx.line"]._pbx_learn()
 
     @api.model
-    def _mango_link_lines(self, company):
+    def _pbx_link_lines(self, company):
         """Link the company's calls on lines that were not known to their line."""
         self.env.flush_all()
         try:
@@ -133,7 +133,7 @@ class PbxCall(models.Model):
                 fields.Datetime.now() + timedelta(minutes=1))
         self.invalidate_model(["line_id"])
 
-    def _mango_party(self, number, extension=""):
+    def _pbx_party(self, number, extension=""):
         """Who Mango names in this call, as people say it: the employee of an extension or
         a SIP address (else the extension), a phone number as written."""
         self.ensure_one()
@@ -141,6 +141,6 @@ class PbxCall(models.Model):
         if not extension and parsed.kind in ("sip", "extension"):
             extension = SIP_USER.match(parsed.raw).group(1)
         if extension:
-            user = self.env["pbx.extension"]._mango_user(self.company_id, extension)
+            user = self.env["pbx.extension"]._pbx_user(self.company_id, extension)
             return user.name or extension
         return display(parsed.e164) or parsed.raw

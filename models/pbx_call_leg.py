@@ -19,7 +19,7 @@ class PbxCallLeg(models.Model):
     """One leg of a call: the voice menu, a queue, or one employee's phone ringing.
 
     Mango posts a leg's events without waiting for each other, so they arrive in any
-    order: each event is merged in (``_mango_merge``). The leg's state is that of its
+    order: each event is merged in (``_pbx_merge``). The leg's state is that of its
     newest event (highest ``seq``); an older event arriving late still fills in the
     times and facts it carries.
     """
@@ -63,11 +63,11 @@ class PbxCallLeg(models.Model):
     def _compute_parties(self):
         """The employee by name (not a SIP address), the customer's number as written."""
         for leg in self:
-            leg.from_display = leg.call_id._mango_party(leg.from_number, leg.from_extension)
-            leg.to_display = leg.call_id._mango_party(leg.to_number, leg.to_extension)
+            leg.from_display = leg.call_id._pbx_party(leg.from_number, leg.from_extension)
+            leg.to_display = leg.call_id._pbx_party(leg.to_number, leg.to_extension)
 
     @api.model
-    def _mango_merge(self, call, event):
+    def _pbx_merge(self, call, event):
         """Merge one ``events/call`` into its leg (created if new); answers the leg.
 
         One statement: concurrent events of a leg never insert it twice.

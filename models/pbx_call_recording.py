@@ -86,7 +86,7 @@ class PbxCallRecording(models.Model):
     # -- from Mango's notifications ------------------------------------------------------
 
     @api.model
-    def _mango_apply(self, call, event):
+    def _pbx_apply(self, call, event):
         recording = call.recording_ids.filtered(lambda rec: rec.recording_ref == event.recording_ref)
         if isinstance(event, events.RecordAdded):
             vals = {"state": "ready"}
@@ -104,17 +104,17 @@ class PbxCallRecording(models.Model):
             recording = self.create({**vals, "call_id": call.id,
                                      "recording_ref": event.recording_ref})
         else:
-            recording._mango_lock_row()
+            recording._pbx_lock_row()
             if RANK[vals["state"]] < RANK[recording.state]:
                 vals.pop("state")
                 vals.pop("completion_code", None)
                 vals.pop("pbx_state", None)
             recording.write(vals)
         if recording.state in ("saved", "ready"):
-            recording._mango_queue()
+            recording._pbx_queue()
         return recording
 
-    def _mango_queue(self):
+    def _pbx_queue(self):
         """Queue the file for the fetching cron, once, and wake the cron."""
         new = self.filtered(lambda recording: not recording.fetch_state)
         if not new:
@@ -122,7 +122,7 @@ class PbxCallRecording(models.Model):
         now = fields.Datetime.now()
         new.write({"fetch_state": "queued", "fetch_queued": now, "fetch_next": now})
         self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
-        new.call_id._mango_refresh_notes()
+        new.call_id._pbx_refresh_notes()
 
     # -- fetching the file ---------------------------------------------------------------------
 
@@ -133,45 +133,45 @@ class PbxCallRecording(models.Model):
         due = self.search([("fetch_state", "=", "queued"),
                            ("fetch_next", "<=", fields.Datetime.now())], limit=BATCH)
         for recording in due:
-            recording._mango_fetch()
+            recording._pbx_fetch()
             Cron._commit_progress(1)
         if len(due) == BATCH:
             self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
 
-    def _mango_lock_row(self):
+    def _pbx_lock_row(self):
         """Lock the recording for this transaction before the ORM writes it: when a
         concurrent transaction changed it, this fails to serialise without an error in the
         log, and the caller tries again (a webhook) or leaves it for the next run (a cron)."""
         self.env.cr.execute(SQL("SELECT id FROM pbx_call_recording WHERE id IN %s FOR UPDATE",
                                 tuple(self.ids)), log_exceptions=False)
 
-    def _mango_fetch(self):
+    def _pbx_fetch(self):
         self.ensure_one()
         company = self.call_id.company_id
         try:
             mimetype, data = company._mango_client(timeout=DOWNLOAD_TIMEOUT).recording(
                 self.recording_ref)
         except MangoError as error:
-            self._mango_fetch_failed(error)
+            self._pbx_fetch_failed(error)
             return
         try:
-            self._mango_lock_row()
+            self._pbx_lock_row()
         except psycopg2.errors.SerializationFailure:
             self.env.cr.rollback()  # a notification of this recording came meanwhile
             self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
             return
         self.attachment_id = self.env["ir.attachment"].create({
-            "name": self._mango_file_name(), "raw": data, "res_model": self._name,
+            "name": self._pbx_file_name(), "raw": data, "res_model": self._name,
             "res_id": self.id,
             "mimetype": "audio/mpeg" if "mp" in (mimetype or "mpeg") else mimetype})
         self.write({"fetch_state": "done", "fetch_error": False})
-        call = self.call_id._mango_company_view()
+        call = self.call_id._pbx_company_view()
         if not call.sudo().message_ids.filtered("pbx_call_id"):  # one entry plays them all
-            call._mango_post(call, call.env._("Recording of the conversation"),
+            call._pbx_post(call, call.env._("Recording of the conversation"),
                              message_type="comment")
-        call._mango_refresh_notes()
+        call._pbx_refresh_notes()
 
-    def _mango_fetch_failed(self, error):
+    def _pbx_fetch_failed(self, error):
         """3320 (not stored yet) and network trouble are tried again a minute later, for a day."""
         now = fields.Datetime.now()
         again = error.code == NOT_FOUND_YET or error.retryable
@@ -188,12 +188,12 @@ class PbxCallRecording(models.Model):
         self.write({"fetch_state": "failed", "fetch_error": stored})
         _logger.info("Recording %s of call %s not downloaded: %s", self.recording_ref,
                      self.call_id.id, error)
-        self.call_id._mango_refresh_notes()
+        self.call_id._pbx_refresh_notes()
 
-    def _mango_file_name(self):
+    def _pbx_file_name(self):
         """``2026-11-23 14-05 MSK Иван Петров.mp3``: when, in the company's time zone, and
         with whom (the contact, the lead, else the call's name in the company's language)."""
-        call = self.call_id._mango_company_view()
+        call = self.call_id._pbx_company_view()
         tz = pytz.timezone(call.company_id.partner_id.tz or "UTC")
         start = pytz.utc.localize(call.start_date or fields.Datetime.now()).astimezone(tz)
         who = (call.partner_id or call.lead_id).display_name or call.display_name
@@ -215,15 +215,15 @@ class PbxCallRecording(models.Model):
                     limit=100)
                 if not old:
                     break
-                old._mango_delete_files(days)
+                old._pbx_delete_files(days)
                 Cron._commit_progress(len(old))
 
-    def _mango_delete_files(self, days):
+    def _pbx_delete_files(self, days):
         attachments = self.attachment_id
         self.write({"fetch_state": "deleted", "attachment_id": False})
         attachments.unlink()
         for call in self.call_id:
-            call = call._mango_company_view()
-            call._mango_post(call, call.env._("Recording deleted after %(days)s days", days=days),
+            call = call._pbx_company_view()
+            call._pbx_post(call, call.env._("Recording deleted after %(days)s days", days=days),
                              entry=False, message_type="notification")
-            call._mango_refresh_notes()
+            call._pbx_refresh_notes()

@@ -73,7 +73,7 @@ class PbxCallRouting(models.Model):
                 error = MangoError(call.route_error["reason"], **call.route_error["params"])
             call.route_message = error and call.company_id._mango_error_message(error)
 
-    def _mango_route_if_waiting(self, leg, matched=None):
+    def _pbx_route_if_waiting(self, leg, matched=None):
         """Route a known caller whose voice-menu leg just appeared, once per call.
 
         The command goes to Mango once this transaction has committed and the webhook
@@ -83,12 +83,12 @@ class PbxCallRouting(models.Model):
         """
         self.ensure_one()
         if self.direction != "incoming" or self.route_status or leg.state != "Appeared" \
-                or not self._mango_waiting_for_employee():
+                or not self._pbx_waiting_for_employee():
             return
         if matched:
             user, extension, name = matched
         else:
-            user = self._mango_responsible()
+            user = self._pbx_responsible()
             extension = self.env["pbx.extension"]._pbx_extension(self.company_id, user)
             name = (self.partner_id or self.lead_id).display_name or ""
         profile = self.company_id._mango_profile()
@@ -110,14 +110,14 @@ class PbxCallRouting(models.Model):
                 _send_route, self.env.cr.dbname, self.id, command, profile)))
         self.write(vals)
 
-    def _mango_apply_route_result(self, result):
+    def _pbx_apply_route_result(self, result):
         self.ensure_one()
-        self._mango_route_lock()
+        self._pbx_route_lock()
         success = codes.is_success(result.result)
         self.write({"route_status": "routed" if success else "failed",
                     "route_code": result.result, "route_error": False})
 
-    def _mango_route_lock(self, condition=None):
+    def _pbx_route_lock(self, condition=None):
         """Lock this call's row for the transaction, before the ORM writes it; False when
         ``condition`` (SQL) does not hold.
 
@@ -129,31 +129,31 @@ class PbxCallRouting(models.Model):
                                 self.id, condition or SQL("TRUE")), log_exceptions=False)
         return bool(self.env.cr.fetchone())
 
-    def _mango_route_take(self, command_ref):
+    def _pbx_route_take(self, command_ref):
         """Take this route to send it; False when another sender took it or it is over."""
         self.env.cr.execute(SQL(
             """UPDATE pbx_call SET route_taken = true
                 WHERE id = %s AND route_command_ref = %s AND route_status = 'pending'
                   AND route_taken IS NOT TRUE RETURNING id""", self.id, command_ref),
-            log_exceptions=False)  # retried on a serialisation failure, see _mango_route_lock
+            log_exceptions=False)  # retried on a serialisation failure, see _pbx_route_lock
         return bool(self.env.cr.fetchone())
 
-    def _mango_route_hand_over(self, command_ref):
+    def _pbx_route_hand_over(self, command_ref):
         """Leave the route to the cron, which gives Mango more time."""
         self.env.cr.execute(SQL(
             """UPDATE pbx_call SET route_taken = false
                 WHERE id = %s AND route_command_ref = %s AND route_status = 'pending'""",
-            self.id, command_ref), log_exceptions=False)  # retried, see _mango_route_lock
+            self.id, command_ref), log_exceptions=False)  # retried, see _pbx_route_lock
         self.env.ref("mango_office.ir_cron_mango_route")._trigger()
 
-    def _mango_route_request(self, command_ref):
+    def _pbx_route_request(self, command_ref):
         """The command to send again, or None when it is no longer to be sent."""
         self.ensure_one()
         if self.route_status != "pending" or self.route_command_ref != command_ref:
             return None
         leg = self.leg_ids.filtered(lambda leg: leg.leg_ref == self.route_leg_ref)
-        if leg.state != "Appeared" or not self._mango_waiting_for_employee():
-            self._mango_route_outcome(command_ref, error=MangoError(CALLER_LEFT))
+        if leg.state != "Appeared" or not self._pbx_waiting_for_employee():
+            self._pbx_route_outcome(command_ref, error=MangoError(CALLER_LEFT))
             return None
         return {
             "call_id": self.route_leg_ref,
@@ -163,7 +163,7 @@ class PbxCallRouting(models.Model):
             "command_ref": command_ref,
         }
 
-    def _mango_route_outcome(self, command_ref, error=None):
+    def _pbx_route_outcome(self, command_ref, error=None):
         """Record what Mango answered, unless its result/route came first."""
         self.ensure_one()
         if error is None:
@@ -173,15 +173,15 @@ class PbxCallRouting(models.Model):
                     "route_error": None if error.code else {"reason": error.reason,
                                                             "params": error.params}}
             _logger.info("Mango refused routing call %s: %s", self.id, error)
-        if self._mango_route_lock(SQL("route_status = 'pending' AND route_command_ref = %s",
+        if self._pbx_route_lock(SQL("route_status = 'pending' AND route_command_ref = %s",
                                       command_ref)):
             self.write(vals)
 
-    def _mango_route_client(self):
+    def _pbx_route_client(self):
         return self.company_id._mango_client(timeout=ROUTE_TIMEOUT)
 
     @api.model
-    def _mango_route_stale_seconds(self):
+    def _pbx_route_stale_seconds(self):
         return int(self.env["ir.config_parameter"].sudo().get_param(
             STALE_PARAMETER, ROUTE_STALE_SECONDS))
 
@@ -191,12 +191,12 @@ class PbxCallRouting(models.Model):
         worker stopped between its commit and its answer): sent while the caller still
         waits, else failed; and those whose sending was lost with its worker, failed
         with the reason."""
-        seconds = self._mango_route_stale_seconds()
+        seconds = self._pbx_route_stale_seconds()
         stale = self.sudo().search([
             ("route_status", "=", "pending"),
             ("route_date", "<", fields.Datetime.now() - timedelta(seconds=seconds))])
         for call in stale:
-            call._mango_route_outcome(call.route_command_ref, error=MangoError(
+            call._pbx_route_outcome(call.route_command_ref, error=MangoError(
                 NOT_SENT, seconds=seconds))
             self.env.cr.commit()
         for call in self.sudo().search([("route_status", "=", "pending"),
@@ -232,16 +232,16 @@ def _send_route(dbname, call_id, command, profile=None):
             return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
 
     try:
-        if not in_transaction("_mango_route_take", command_ref):
+        if not in_transaction("_pbx_route_take", command_ref):
             return
         for attempt in range(1, ROUTE_TRIES + 1):
             if attempt > 1 or profile is None:
-                command = in_transaction("_mango_route_request", command_ref)
+                command = in_transaction("_pbx_route_request", command_ref)
                 if command is None:
                     return
             try:
                 if profile is None:
-                    client = in_transaction("_mango_route_client")
+                    client = in_transaction("_pbx_route_client")
                 else:
                     client = MangoClient(profile.url, profile.key, profile.salt,
                                          timeout=ROUTE_ANSWER_TIMEOUT)
@@ -249,7 +249,7 @@ def _send_route(dbname, call_id, command, profile=None):
                 error = None
             except MangoTimeout as failure:
                 if profile is not None:  # the webhook's worker: the cron takes it over
-                    in_transaction("_mango_route_hand_over", command_ref)
+                    in_transaction("_pbx_route_hand_over", command_ref)
                     return
                 error = failure
             except MangoError as failure:
@@ -257,7 +257,7 @@ def _send_route(dbname, call_id, command, profile=None):
             if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
                 time.sleep(ROUTE_RETRY_SECONDS)
                 continue
-            in_transaction("_mango_route_outcome", command_ref, error=error)
+            in_transaction("_pbx_route_outcome", command_ref, error=error)
             return
     except Exception:  # noqa: BLE001 - after the answer nothing may raise; the cron fails it
         _logger.exception("Routing call %s failed", call_id)

@@ -62,7 +62,7 @@ class PbxCallTracking(models.Model):
             call.dct_html = rows and Markup('<table class="table table-sm">%s</table>') % Markup(
                 "").join(rows)
 
-    def _mango_track(self, number, kind):
+    def _pbx_track(self, number, kind):
         """Keep the call tracking number; queue the visitor of a dynamic one, once."""
         self.ensure_one()
         if not number or self.dct_number:
@@ -78,10 +78,10 @@ class PbxCallTracking(models.Model):
         Cron = self.env["ir.cron"]
         for call in self.search([("dct_state", "=", "queued"),
                                  ("dct_next", "<=", fields.Datetime.now())], limit=50):
-            call._mango_fetch_visitor()
+            call._pbx_fetch_visitor()
             Cron._commit_progress(1)
 
-    def _mango_fetch_visitor(self):
+    def _pbx_fetch_visitor(self):
         try:
             visitor = self.company_id._mango_client().dct_visitor(self.dct_number)
         except MangoError as error:
@@ -94,7 +94,7 @@ class PbxCallTracking(models.Model):
         self.write({"dct_state": "done", "dct_data": visitor,
                     "dct_utm_source": visitor.get("channel_source", False)})
 
-    def _mango_utm_values(self):
+    def _pbx_utm_values(self):
         """UTM source, medium and campaign of the visitor, created in Odoo when missing."""
         self.ensure_one()
         data, Mixin = self.dct_data or {}, self.env["utm.mixin"].sudo()

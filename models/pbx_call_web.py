@@ -41,16 +41,16 @@ class PbxCallWeb(models.Model):
 
     # -- the card ------------------------------------------------------------------------
 
-    def _mango_notify_employees(self):
+    def _pbx_notify_employees(self):
         """Send each employee with a leg in this call the state of their card."""
         self.ensure_one()
-        by_user = self._mango_employee_legs()
+        by_user = self._pbx_employee_legs()
         for user in by_user:
-            user.partner_id._bus_send(BUS_TYPE, self._mango_card(user, by_user))
+            user.partner_id._bus_send(BUS_TYPE, self._pbx_card(user, by_user))
         if by_user or self.summary_received:
-            self._mango_notify_lists()
+            self._pbx_notify_lists()
 
-    def _mango_notify_lists(self):
+    def _pbx_notify_lists(self):
         """Open call lists reload: when the call reaches an employee, and when it ends.
 
         Salespeople listen on their group's channel; only ids travel, each list reloads
@@ -60,18 +60,18 @@ class PbxCallWeb(models.Model):
         self.env.ref("sales_team.group_sale_salesman")._bus_send(
             LIST_BUS_TYPE, {"company_id": self.company_id.id, "call_id": self.id})
 
-    def _mango_employee_legs(self):
+    def _pbx_employee_legs(self):
         """The legs of this call at the phones of employees, by the user each belongs to."""
         Extension = self.env["pbx.extension"]
         by_user = {}
         for leg in self.leg_ids:
-            user = leg.location == "abonent" and Extension._mango_user(self.company_id,
+            user = leg.location == "abonent" and Extension._pbx_user(self.company_id,
                                                                        leg.extension)
             if user:
                 by_user[user] = by_user.get(user, leg.browse()) | leg
         return by_user
 
-    def _mango_card_status(self, mine, others):
+    def _pbx_card_status(self, mine, others):
         """``(status, answered elsewhere)`` of the card of the employee of legs ``mine``.
 
         A leg rings until the call ends or another employee answers while it rings (a group
@@ -86,7 +86,7 @@ class PbxCallWeb(models.Model):
             return "ringing", False
         return "closed", bool(answered)
 
-    def _mango_card(self, user, by_user):
+    def _pbx_card(self, user, by_user):
         """What ``user``'s card of this call shows, in their language and time zone.
 
         Only ids, texts, numbers and booleans: it travels as JSON.
@@ -98,7 +98,7 @@ class PbxCallWeb(models.Model):
         mine = by_user[user]
         others = sum((legs for other, legs in by_user.items() if other != user),
                      call.env["pbx.call.leg"])
-        status, elsewhere = call._mango_card_status(mine, others)
+        status, elsewhere = call._pbx_card_status(mine, others)
         talked = mine.filtered("connected_date")
         partner, lead = call.partner_id, call.lead_id
         if status == "ringing":
@@ -126,21 +126,21 @@ class PbxCallWeb(models.Model):
             "lead": {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or "",
                      "type": lead.type, "can_open": lead.with_user(user).has_access("read")}
             if lead else False,
-            "salesperson": call._mango_responsible().name or "",
+            "salesperson": call._pbx_responsible().name or "",
             "use_leads": user.has_group("crm.group_use_lead"),
             "note": call.note or "",
-            "talk_time": _minutes(call._mango_talk_seconds(talked))
+            "talk_time": _minutes(call._pbx_talk_seconds(talked))
             if talked and status == "closed" else "",
-            **call._mango_card_history(user),
-            **call._mango_card_outcome(status, user, by_user),
+            **call._pbx_card_history(user),
+            **call._pbx_card_outcome(status, user, by_user),
         }
 
-    def _mango_talk_seconds(self, legs):
+    def _pbx_talk_seconds(self, legs):
         """How long these legs talked."""
         return sum(max(((leg.disconnected_date or self.end_date or leg.connected_date)
                         - leg.connected_date).total_seconds(), 0) for leg in legs)
 
-    def _mango_card_history(self, user):
+    def _pbx_card_history(self, user):
         """The last calls of the number that ``user`` may read, and how many there are."""
         Call = self.env["pbx.call"].with_user(user)
         if not (self.external_e164 and Call.has_access("read")):
@@ -170,7 +170,7 @@ class PbxCallWeb(models.Model):
             else Call.search_count(domain),
         }
 
-    def _mango_card_outcome(self, status, user, by_user):
+    def _pbx_card_outcome(self, status, user, by_user):
         """After the call: what became of it for ``user``, in words (empty before)."""
         if status != "closed":
             return {"outcome": "", "reason": ""}
@@ -194,7 +194,7 @@ class PbxCallWeb(models.Model):
                 "reason": code and self.company_id._mango_describe_code(code) or ""}
 
     @api.model
-    def mango_my_cards(self):
+    def pbx_my_cards(self):
         """The cards of the current user's live calls, newest first: what their web client
         shows again after a reload."""
         user = self.env.user
@@ -212,49 +212,49 @@ class PbxCallWeb(models.Model):
         cards = []
         for call in legs.call_id.sorted(lambda call: (call.start_date or datetime.min, call.id),
                                         reverse=True):
-            by_user = call._mango_employee_legs()
+            by_user = call._pbx_employee_legs()
             if user not in by_user:  # an extension changed hands since the call rang
                 continue
-            card = call._mango_card(user, by_user)
+            card = call._pbx_card(user, by_user)
             if card["status"] != "closed":
                 cards.append(card)
         return cards
 
     # -- what the employee does from the card ----------------------------------------------
 
-    def _mango_as_participant(self):
+    def _pbx_as_participant(self):
         """This call as superuser, for an employee who has a leg in it or may read it."""
         self.ensure_one()
         call = self.sudo()
-        if self.env.user not in call._mango_employee_legs():
+        if self.env.user not in call._pbx_employee_legs():
             self.check_access("read")
         return call
 
-    def mango_save_note(self, note):
+    def pbx_save_note(self, note):
         """The employee's note on the call, also shown in its chatter notes."""
-        call = self._mango_as_participant()
+        call = self._pbx_as_participant()
         call.write({"note": note or False})  # as superuser: users may only relink a call
-        call._mango_refresh_notes()
+        call._pbx_refresh_notes()
         return True
 
     def action_number_calls(self):
         """All calls of the customer's number, in the call list."""
-        call = self._mango_as_participant()
+        call = self._pbx_as_participant()
         return self._pbx_calls_action(
             [("company_id", "=", call.company_id.id),
              ("external_e164", "=", call.external_e164 or False)],
             self.env._("Calls of %(number)s", number=display(call.external_e164)))
 
-    def mango_transfer_targets(self):
+    def pbx_transfer_targets(self):
         """The colleagues the current user may transfer this call to: name and extension."""
-        call = self._mango_as_participant()
+        call = self._pbx_as_participant()
         extensions = self.env["pbx.extension"].sudo().search(
             [("company_id", "=", call.company_id.id), ("user_id", "!=", self.env.uid),
              ("user_id.active", "=", True)])
         return [{"extension": ext.extension, "name": ext.user_id.name}
                 for ext in extensions.sorted(lambda ext: ext.user_id.name or "")]
 
-    def _mango_my_live_leg(self):
+    def _pbx_my_live_leg(self):
         """(call as superuser, the current user's extension, their connected leg)."""
         self.ensure_one()
         call = self.sudo()
@@ -266,38 +266,38 @@ class PbxCallWeb(models.Model):
                                        "on the line transfers it or hangs up."))
         return call, extension, leg[-1]
 
-    def mango_transfer(self, extension):
+    def pbx_transfer(self, extension):
         """Transfer the current user's conversation to a colleague (blind: the colleague's
         phone rings, the user leaves the call)."""
-        call, mine, leg = self._mango_my_live_leg()
+        call, mine, leg = self._pbx_my_live_leg()
         extension = str(extension or "")
-        colleague = self.env["pbx.extension"]._mango_user(call.company_id, extension)
+        colleague = self.env["pbx.extension"]._pbx_user(call.company_id, extension)
         if not colleague or colleague == self.env.user:
             raise UserError(self.env._("%(extension)s is no colleague's extension in the PBX.",
                                        extension=extension or "?"))
-        call._mango_card_command("transfer", lambda client, command_ref: client.transfer(
+        call._pbx_card_command("transfer", lambda client, command_ref: client.transfer(
             leg.leg_ref, extension, initiator=mine, command_ref=command_ref))
         return {"message": self.env._("The call goes to %(name)s.", name=colleague.name)}
 
-    def mango_hangup(self):
+    def pbx_hangup(self):
         """End the current user's conversation."""
-        call, _mine, leg = self._mango_my_live_leg()
-        call._mango_card_command("call/hangup", lambda client, command_ref: client.hangup(
+        call, _mine, leg = self._pbx_my_live_leg()
+        call._pbx_card_command("call/hangup", lambda client, command_ref: client.hangup(
             leg.leg_ref, command_ref=command_ref))
         return True
 
-    def _mango_card_command(self, command, send):
+    def _pbx_card_command(self, command, send):
         """Send a command from the card, ``send(client, command_ref)``, once: what Mango
         refuses now is a UserError, what it refuses later comes back to the card
-        (``_mango_apply_card_result``)."""
+        (``_pbx_apply_card_result``)."""
         self.ensure_one()
         command_ref = MangoClient.new_command_id(f"card{self.id}u{self.env.uid}")
         try:
             send(self.company_id._mango_client(), command_ref)
         except MangoError as error:
-            raise UserError(self._mango_refusal(command, error)) from None
+            raise UserError(self._pbx_refusal(command, error)) from None
 
-    def _mango_refusal(self, command, error):
+    def _pbx_refusal(self, command, error):
         """Mango's refusal of a command sent from the card, in words."""
         reason = self.company_id._mango_error_message(error)
         if command == "transfer":
@@ -305,7 +305,7 @@ class PbxCallWeb(models.Model):
         return self.env._("Mango did not hang up: %(reason)s", reason=reason)
 
     @api.model
-    def _mango_apply_card_result(self, company, result):
+    def _pbx_apply_card_result(self, company, result):
         """Mango's outcome of a command sent from a card (``result/transfer``, ``result/
         call/hangup``): a refusal is said on the card of the user who sent it. Answers the
         call, or an empty recordset for a command that is not a card's."""
@@ -317,14 +317,14 @@ class PbxCallWeb(models.Model):
             call = call.with_context(lang=user.lang or None)
             user.partner_id._bus_send(REFUSED_BUS_TYPE, {
                 "call_id": call.id,
-                "message": call._mango_refusal(result.command,
+                "message": call._pbx_refusal(result.command,
                                                MangoError.from_code(result.result))})
         return call
 
     # -- the call list and click-to-call ------------------------------------------------------
 
     @api.model
-    def mango_webhook_health(self):
+    def pbx_webhook_health(self):
         """What the call list shows administrators above the calls; False for others.
 
         Datetimes travel serialised (UTC), the web client writes them as it writes every
@@ -358,7 +358,7 @@ class PbxCallWeb(models.Model):
         }
 
     @api.model
-    def mango_click_to_call(self, number):
+    def pbx_click_to_call(self, number):
         """Ask Mango to ring the current user's phone, then ``number`` (commands/callback)."""
         company = self.env.company
         extension = self.env["pbx.extension"]._pbx_extension(company, self.env.user)

@@ -141,7 +141,7 @@ class PbxEvent(models.Model):
                     notification = events.parse_notification(self.path, self.payload)
                 # no savepoint: the row is committed, a failure rolls back the rest
                 call, state, created = self.env["pbx.call"].with_company(
-                    company)._mango_apply(company, notification)
+                    company)._pbx_apply(company, notification)
                 self.env.flush_all()
                 self._set_state(state, call)
                 cr.commit()

@@ -31,35 +31,35 @@ class PbxExtension(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         extensions = super().create(vals_list)
-        self._mango_changed()
+        self._pbx_changed()
         return extensions
 
     def write(self, vals):
         result = super().write(vals)
-        self._mango_changed()
+        self._pbx_changed()
         return result
 
     def unlink(self):
         result = super().unlink()
-        self._mango_changed()
+        self._pbx_changed()
         return result
 
-    def _mango_changed(self):
-        self.env.registry.clear_cache()  # every worker's _mango_user_id, _pbx_extension_of
+    def _pbx_changed(self):
+        self.env.registry.clear_cache()  # every worker's _pbx_user_id, _pbx_extension_of
         self.env["mango.forwarding"]._mango_trigger()  # rules point at Mango user ids
 
     @api.model
-    def _mango_user(self, company, extension):
+    def _pbx_user(self, company, extension):
         """The user whose extension this is in ``company``'s PBX, or an empty recordset.
 
         Asked on every call event: kept in each worker, cleared when extensions change.
         """
-        user_id = extension and self._mango_user_id(company.id, extension)
+        user_id = extension and self._pbx_user_id(company.id, extension)
         return self.env["res.users"].browse(user_id or ())
 
     @api.model
     @ormcache("company_id", "extension")
-    def _mango_user_id(self, company_id, extension):
+    def _pbx_user_id(self, company_id, extension):
         return self.sudo().search_fetch([("company_id", "=", company_id),
                                          ("extension", "=", extension)], ["user_id"],
                                         limit=1).user_id.id

@@ -52,7 +52,7 @@ class PbxLine(models.Model):
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
-    def _mango_values(self, row):
+    def _pbx_values(self, row):
         number = str(row.get("number") or "")[:128]
         return {"pbx_ref": str(row.get("line_id") or number), "number": number,
                 "name": str(row.get("name") or number)[:256]}
@@ -60,11 +60,11 @@ class PbxLine(models.Model):
     @api.model
     def _mango_sync(self, company, rows):
         lines = super()._mango_sync(company, rows)
-        self.env["pbx.call"]._mango_link_lines(company)
+        self.env["pbx.call"]._pbx_link_lines(company)
         return lines
 
     @api.model
-    def _mango_learn(self):
+    def _pbx_learn(self):
         """A call came in on a line not known: the cron reads the lines soon, unless it
         did a moment ago (then Mango does not list that line)."""
         cron = self.env.ref("mango_office.ir_cron_mango_refresh_lines").sudo()

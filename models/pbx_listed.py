@@ -14,12 +14,12 @@ class PbxListed(models.AbstractModel):
 
     @api.model
     def _mango_sync(self, company, rows):
-        """Upsert what Mango listed (``_mango_values`` of each row); archive the rest."""
+        """Upsert what Mango listed (``_pbx_values`` of each row); archive the rest."""
         existing = {record.pbx_ref: record for record in self.with_context(
             active_test=False).search([("company_id", "=", company.id)])}
         seen = self.browse()
         for row in rows:
-            vals = self._mango_values(row)
+            vals = self._pbx_values(row)
             record = existing.get(vals["pbx_ref"])
             if record:
                 record.write({**vals, "active": True})

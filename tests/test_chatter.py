@@ -109,7 +109,7 @@ class TestChatter(MangoCase):
             self.assertEqual(note.pbx_call_id, call, "the chatter plays it")
             self.assertFalse(note.attachment_ids, "no file token for readers who may not listen")
             self.assertNotIn("Recording pending", note.body)
-        self.assertEqual(call.with_user(self.rep)._mango_chatter_entries(), {call.id: {
+        self.assertEqual(call.with_user(self.rep)._pbx_chatter_entries(), {call.id: {
             "id": call.id, "recordings": [{"id": attachment.id, "name": attachment.name}]}})
         self.assertNotIn("files/", str(recording.read()), "Mango's one-time link is not kept")
         entry = call.message_ids.filtered("pbx_call_id")
@@ -274,7 +274,7 @@ class TestChatterLanguages(MangoCase):
         self.post_all(incoming_call("L3", CALLER, extension="103"))
         call = self.calls("L3")
         call.sudo().note = "Просит счёт\nперезвонить в пятницу <b>утром</b>"
-        call._mango_refresh_notes()
+        call._pbx_refresh_notes()
         body = self.note(self.ivan).body
         self.assertIn("Заметка:", body)
         self.assertIn("Просит счёт<br>перезвонить в пятницу &lt;b&gt;утром&lt;/b&gt;", body)

@@ -312,12 +312,12 @@ class TestDemoData(TransactionCase):
                for user in emulator.users}
         self.assertEqual(set(pbx), set(DEMO_EXTENSIONS))
         Extension = self.env["pbx.extension"]
-        self.assertEqual({extension: Extension._mango_user(self.company, extension).name
+        self.assertEqual({extension: Extension._pbx_user(self.company, extension).name
                           for extension in pbx}, pbx)
         self.assertEqual(self.env.ref("base.user_admin").pbx_extension, "901")
         wizard = Form(self.env["pbx.user.import"]).save()
         self.assertEqual([(line.extension, line.user_id) for line in wizard.line_ids],
-                         [(extension, Extension._mango_user(self.company, extension))
+                         [(extension, Extension._pbx_user(self.company, extension))
                           for extension in ("101", "102", "103", "901")],
                          "importing changes nothing")
         lines = self.env["pbx.line"].search([("company_id", "=", self.company.id)])
@@ -329,7 +329,7 @@ class TestDemoData(TransactionCase):
         stages = set()
         for number, extension in DEMO_CUSTOMERS.items():
             with self.subTest(number=number):
-                partner, lead, user, found, _name = Call._mango_match(self.company,
+                partner, lead, user, found, _name = Call._pbx_match(self.company,
                                                                       e164(number))
                 self.assertTrue(partner)
                 self.assertEqual(found, extension, "routed to their salesperson")
@@ -340,4 +340,4 @@ class TestDemoData(TransactionCase):
         self.assertIn(self.env["crm.stage"], stages, "and a customer with none open")
         for number in DEMO_STRANGERS:
             with self.subTest(number=number):
-                self.assertFalse(Call._mango_match(self.company, e164(number))[0])
+                self.assertFalse(Call._pbx_match(self.company, e164(number))[0])

@@ -24,7 +24,7 @@ class TestNothingLost(MangoCase):
     def test_a_failure_is_an_error_in_the_journal_and_reprocess_applies_it(self):
         notifications = incoming_call("J1", "79161234567", extension="101")
         summary = notifications[-1]
-        with patch.object(PbxCall, "_mango_apply_summary", side_effect=ValueError("no luck")), \
+        with patch.object(PbxCall, "_pbx_apply_summary", side_effect=ValueError("no luck")), \
                 self.assertLogs("odoo.addons.mango_office.models.pbx_event", "WARNING"):
             self.post_all(notifications)
         event = self.journal().filtered(lambda e: e.path == "events/summary")

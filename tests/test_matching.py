@@ -83,8 +83,8 @@ class TestCallerMatching(MangoCase):
 
     def test_responsible_salesperson(self):
         call = self.first_notification("M12", "79161234567")
-        self.assertEqual(call._mango_responsible(), self.rep2, "the contact's company's salesperson")
+        self.assertEqual(call._pbx_responsible(), self.rep2, "the contact's company's salesperson")
         self.ivan.user_id = self.sales_manager
-        self.assertEqual(call._mango_responsible(), self.sales_manager)
+        self.assertEqual(call._pbx_responsible(), self.sales_manager)
         call.lead_id = self.env["crm.lead"].create({"name": "Deal", "user_id": self.rep.id})
-        self.assertEqual(call._mango_responsible(), self.rep)
+        self.assertEqual(call._pbx_responsible(), self.rep)

@@ -184,7 +184,7 @@ class TestReconcileFromSettings(MangoCase):
                                delta=timedelta(minutes=1))
         self.assertEqual(self.notifications_to(self.admin)[-1]["message"],
                          "Сверка завершена: из статистики Mango восстановлено звонков: 3.")
-        health = self.env["pbx.call"].with_user(self.admin).mango_webhook_health()
+        health = self.env["pbx.call"].with_user(self.admin).pbx_webhook_health()
         self.assertEqual(health["reconciliation"]["recovered"], 3)
         self.assertEqual(health["reconciliation"]["start"], fields.Datetime.to_string(date_from))
         self.assertFalse(health["running"])
@@ -210,7 +210,7 @@ class TestReconcileFromSettings(MangoCase):
         page = self.settings()
         self.assertEqual(page.mango_reconciling_done, start + mango_reconciliation.MAX_WINDOW)
         self.assertEqual(page.mango_reconciling_recovered, 1)
-        health = self.env["pbx.call"].with_user(self.admin).mango_webhook_health()
+        health = self.env["pbx.call"].with_user(self.admin).pbx_webhook_health()
         self.assertEqual(health["running"]["recovered"], 1)
         self.assertEqual(self.run_cron(), (1, 0))
         self.assertEqual(self.settings().mango_reconciliation_recovered, 3)
@@ -225,7 +225,7 @@ class TestReconcileFromSettings(MangoCase):
         self.assertEqual(page.mango_reconciliation_failure, "Mango ответил кодом 3102: "
                          "Подпись не совпадает: проверьте ключ для создания подписи")
         self.assertIn("3102", self.notifications_to(self.admin)[-1]["message"])
-        self.assertTrue(self.env["pbx.call"].with_user(self.admin).mango_webhook_health()[
+        self.assertTrue(self.env["pbx.call"].with_user(self.admin).pbx_webhook_health()[
             "warning"])
 
     def test_answers_mango_should_not_give_are_warnings_in_words(self):
@@ -245,7 +245,7 @@ class TestReconcileFromSettings(MangoCase):
                 self.run_cron()  # no exception: Mango's answer is the run's failure
                 self.assertEqual(self.settings().mango_reconciliation_failure, words)
                 self.assertTrue(self.env["pbx.call"].with_user(
-                    self.admin).mango_webhook_health()["warning"])
+                    self.admin).pbx_webhook_health()["warning"])
 
     def test_the_hourly_run_waits_for_the_one_asked_for(self):
         """Never two reconciliations of a company at once: the hourly one does not start

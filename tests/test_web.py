@@ -148,7 +148,7 @@ class TestWebClient(CardCase):
         self.assertTrue(self.cards(self.rep)[-1]["talked"])
 
     def test_click_to_call_rings_the_rep_first(self):
-        result = self.env["pbx.call"].with_user(self.rep).mango_click_to_call("8 (916) 123-45-67")
+        result = self.env["pbx.call"].with_user(self.rep).pbx_click_to_call("8 (916) 123-45-67")
         self.assertIn("101", result["message"])
         payload = self.emulator.requests_to("commands/callback")[0]["payload"]
         self.assertEqual((payload["from"]["extension"], payload["to_number"]),
@@ -157,12 +157,12 @@ class TestWebClient(CardCase):
     def test_click_to_call_refusals_in_words(self):
         Call = self.env["pbx.call"]
         with self.assertRaisesRegex(UserError, "no extension"):
-            Call.with_user(self.sales_manager).mango_click_to_call("+79161234567")
+            Call.with_user(self.sales_manager).pbx_click_to_call("+79161234567")
         with self.assertRaisesRegex(UserError, "not a phone number"):
-            Call.with_user(self.rep).mango_click_to_call("call me")
+            Call.with_user(self.rep).pbx_click_to_call("call me")
         self.emulator.fail("commands/callback", code=2240)
         with self.assertRaisesRegex(UserError, "Insufficient funds"):
-            Call.with_user(self.rep).mango_click_to_call("+79161234567")
+            Call.with_user(self.rep).pbx_click_to_call("+79161234567")
 
     def test_browser_card_only_for_the_ringing_rep_in_their_language(self):
         """rep2 (English, 102) sees the card of their call, not the one ringing at 101."""
@@ -186,9 +186,9 @@ class TestWebClient(CardCase):
     def test_webhook_health_above_the_calls_for_administrators(self):
         self.post_all(incoming_call("W9", "79161234567")[:1])
         Call = self.env["pbx.call"]
-        self.assertFalse(Call.with_user(self.rep).mango_webhook_health(),
+        self.assertFalse(Call.with_user(self.rep).pbx_webhook_health(),
                          "salespeople see the calls, not the webhook's health")
-        health = Call.with_user(self.env.ref("base.user_admin")).mango_webhook_health()
+        health = Call.with_user(self.env.ref("base.user_admin")).pbx_webhook_health()
         self.assertTrue(health["last_notification"])
         self.assertEqual((health["errors"], health["reconciliation"]), (0, False))
         code = WAIT_FOR % {"selector": json.dumps(".o_mango_health"),
@@ -211,7 +211,7 @@ class TestWebClient(CardCase):
         self.emulator.visitors["74001234567"] = {"channel": {"source": "yandex"}}
         self.post("events/call", {**greeting[1], **dct})
         call = self.calls("W3")
-        call._mango_fetch_visitor()
+        call._pbx_fetch_visitor()
         self.env.flush_all()
         code = CREATE_LEAD % {"body": json.dumps(form_body(KEY, SALT, payload))}
         self.browser_js("/odoo", code, ready="odoo.isReady", login="rep", timeout=60)
@@ -372,23 +372,23 @@ class TestCallCard(CardCase):
         notifications = self.call("R1", IVAN)
         self.post_all(notifications[:3])
         Call = self.env["pbx.call"]
-        cards = self.as_rep(self.boris, Call).mango_my_cards()
+        cards = self.as_rep(self.boris, Call).pbx_my_cards()
         self.assertEqual([(card["status"], card["caller"]) for card in cards],
                          [("ringing", "Иван Петров")])
-        self.assertEqual(self.as_rep(self.vera, Call).mango_my_cards(), [])
+        self.assertEqual(self.as_rep(self.vera, Call).pbx_my_cards(), [])
         self.post_all(notifications[3:5])
-        self.assertEqual(self.as_rep(self.boris, Call).mango_my_cards(), [],
+        self.assertEqual(self.as_rep(self.boris, Call).pbx_my_cards(), [],
                          "a card after the call stays until closed, not after a reload")
 
     def test_note_saved_on_the_call(self):
         self.post_all(self.call("N1", IVAN)[:4])
         call = self.calls("N1")
-        self.as_rep(self.boris, call).mango_save_note("Просит счёт")
+        self.as_rep(self.boris, call).pbx_save_note("Просит счёт")
         self.assertEqual(call.note, "Просит счёт")
         with self.assertRaises(AccessError):
             self.as_rep(self.boris, call).write({"note": "the guard still holds"})
         with self.assertRaises(AccessError):
-            self.as_rep(self.rep2, call).mango_save_note("not my call")
+            self.as_rep(self.rep2, call).pbx_save_note("not my call")
 
     def test_transfer_to_a_colleague(self):
         self.follow_commands()
@@ -396,11 +396,11 @@ class TestCallCard(CardCase):
         self.post_all(notifications[:4])
         self.emulator.know(notifications[:4])
         call = self.calls("T1")
-        targets = self.as_rep(self.boris, call).mango_transfer_targets()
+        targets = self.as_rep(self.boris, call).pbx_transfer_targets()
         self.assertIn({"extension": "106", "name": "Вера Кузнецова"}, targets)
         self.assertNotIn("105", [target["extension"] for target in targets])
         self.assertFalse(call.with_user(self.vera).has_access("read"), "not Вера's call yet")
-        result = self.as_rep(self.boris, call).mango_transfer("106")
+        result = self.as_rep(self.boris, call).pbx_transfer("106")
         self.assertEqual(result["message"], "Звонок переводится: Вера Кузнецова.")
         payload = self.emulator.requests_to("commands/transfer")[0]["payload"]
         self.assertEqual({key: payload[key] for key in ("call_id", "method", "to_number",
@@ -423,7 +423,7 @@ class TestCallCard(CardCase):
         notifications = self.call("X1", STRANGER)
         self.post_all(notifications[:4])
         self.emulator.know(notifications[:4])
-        self.as_rep(self.boris, self.calls("X1")).mango_hangup()
+        self.as_rep(self.boris, self.calls("X1")).pbx_hangup()
         self.assertEqual(self.emulator.requests_to("commands/call/hangup")[0]["payload"]["call_id"],
                          "X1:105")
         self.mango_follows()
@@ -435,10 +435,10 @@ class TestCallCard(CardCase):
         self.post_all(self.call("F1", IVAN)[:4])
         call = self.calls("F1")
         with self.assertRaisesRegex(UserError, "Вы не разговариваете"):
-            self.as_rep(self.vera, call).mango_hangup()
+            self.as_rep(self.vera, call).pbx_hangup()
         with self.assertRaisesRegex(UserError, "999"):
-            self.as_rep(self.boris, call).mango_transfer("999")
-        self.as_rep(self.boris, call).mango_transfer("106")
+            self.as_rep(self.boris, call).pbx_transfer("999")
+        self.as_rep(self.boris, call).pbx_transfer("106")
         command_ref = self.emulator.requests_to("commands/transfer")[0]["payload"]["command_id"]
         self.post_all([("result/transfer", {"command_id": command_ref, "result": 3200})])
         self.assertEqual(self.cards(self.boris, "mango_office/call_refused"), [{
@@ -449,11 +449,11 @@ class TestCallCard(CardCase):
         self.emulator.fail("commands/transfer", code=4101)
         with self.assertRaisesRegex(UserError, "Mango не перевёл звонок: .*Звонок завершён или "
                                                "не найден"):
-            self.as_rep(self.boris, call).mango_transfer("106")
+            self.as_rep(self.boris, call).pbx_transfer("106")
         self.assertEqual(len(self.emulator.requests_to("commands/transfer")), 1, "no retry")
         self.company.mango_api_url = "http://127.0.0.1:9/vpbx/"
         with self.assertRaisesRegex(UserError, "Mango не завершил звонок: Не удалось связаться"):
-            self.as_rep(self.boris, call).mango_hangup()
+            self.as_rep(self.boris, call).pbx_hangup()
 
     def test_browser_unknown_caller(self):
         self.card_tour("mango_office_card_unknown_caller", "boris",

@@ -25,11 +25,11 @@ class PbxUserImport(models.TransientModel):
         if "line_ids" in fields_list:
             company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
             values["line_ids"] = [fields.Command.create(line)
-                                  for line in self._mango_lines(company)]
+                                  for line in self._pbx_lines(company)]
         return values
 
     @api.model
-    def _mango_lines(self, company):
+    def _pbx_lines(self, company):
         try:
             employees = company._mango_client().users()
         except MangoError as error:
@@ -80,13 +80,13 @@ class PbxUserImport(models.TransientModel):
              "pbx_user_ref": pbx_user_ref}
             for user, (extension, pbx_user_ref) in wanted.items()
             if user not in unchanged.user_id])
-        self.write({"state": "done", "result": self._mango_result(
+        self.write({"state": "done", "result": self._pbx_result(
             wanted, before, unchanged.user_id, self.line_ids - mapped)})
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
                 "view_mode": "form", "views": [(False, "form")], "target": "new",
                 "name": self.env._("PBX Users Imported")}
 
-    def _mango_result(self, wanted, before, unchanged, unmapped):
+    def _pbx_result(self, wanted, before, unchanged, unmapped):
         """What the apply did, in the admin's words: who got an extension, whose changed,
         who lost theirs, who kept theirs, and the PBX employees left without a user."""
         env = self.env

@@ -23,7 +23,7 @@ class Partner extends models.Model {
 defineModels({ ...mailModels, Partner });
 
 // the call card asks, as the web client starts, for the cards of the user's live calls
-beforeEach(() => onRpc("pbx.call", "mango_my_cards", () => []));
+beforeEach(() => onRpc("pbx.call", "pbx_my_cards", () => []));
 
 /** The current company, with or without the user's extension in its PBX. */
 function inCompany(extension) {
@@ -70,7 +70,7 @@ test("no Mango button on an empty phone", async () => {
 
 test("a click asks Mango to call this number", async () => {
     inCompany("101");
-    onRpc("pbx.call", "mango_click_to_call", ({ args }) => {
+    onRpc("pbx.call", "pbx_click_to_call", ({ args }) => {
         expect.step(args[0]);
         return { message: "Your phone (101) rings first, then +7 916 123-45-67." };
     });

@@ -79,17 +79,17 @@ export class CallCard extends Component {
 
     async saveNote() {
         const note = this.state.note;
-        if (await this.call("mango_save_note", [note])) {
+        if (await this.call("pbx_save_note", [note])) {
             this.state.savedNote = note;
         }
     }
 
     async pickColleague() {
-        this.state.targets = (await this.call("mango_transfer_targets")) || null;
+        this.state.targets = (await this.call("pbx_transfer_targets")) || null;
     }
 
     async transfer(extension) {
-        const result = await this.call("mango_transfer", [extension]);
+        const result = await this.call("pbx_transfer", [extension]);
         if (result) {
             this.state.targets = null;
             this.state.message = result.message;
@@ -97,7 +97,7 @@ export class CallCard extends Component {
     }
 
     async hangUp() {
-        await this.call("mango_hangup");
+        await this.call("pbx_hangup");
     }
 }
 

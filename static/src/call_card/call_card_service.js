@@ -44,7 +44,7 @@ export const mangoCallCardService = {
                 cards[index] = { ...cards[index], refusal: message };
             }
         });
-        orm.silent.call("pbx.call", "mango_my_cards", []).then((restored) => {
+        orm.silent.call("pbx.call", "pbx_my_cards", []).then((restored) => {
             for (const card of restored) {
                 if (!cards.some((shown) => shown.call_id === card.call_id)) {
                     cards.push(card); // older than what the bus brought meanwhile

@@ -21,7 +21,7 @@ export class PbxCallListController extends ListController {
         const orm = useService("orm");
         const bus = useService("bus_service");
         onWillStart(async () => {
-            this.mangoHealth = await orm.call("pbx.call", "mango_webhook_health", []);
+            this.mangoHealth = await orm.call("pbx.call", "pbx_webhook_health", []);
         });
         const reload = useDebounced(() => this.model.load(), 300);  // not after unmount
         const onCallChanged = ({ company_id }) => {

@@ -15,7 +15,7 @@ export class PbxCallButton extends Component {
 
     async onClick() {
         const number = this.props.record.data[this.props.name];
-        const result = await this.orm.call("pbx.call", "mango_click_to_call", [number]);
+        const result = await this.orm.call("pbx.call", "pbx_click_to_call", [number]);
         this.notification.add(result.message, { type: "success", title: _t("Calling") });
     }
 }
