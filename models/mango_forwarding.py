@@ -92,7 +92,7 @@ class MangoForwarding(models.AbstractModel):
             if len(todo) > MAX_CHANGES:
                 self.env.ref("mango_office.ir_cron_mango_forwarding")._trigger()
         except MangoError as failure:
-            error = company._mango_error_message(failure)
+            error = company._pbx_error_message(failure)
             _logger.warning("Forwarding rules of %s: %s", company.name, failure)
         company.sudo().write({"mango_forwarding_date": fields.Datetime.now(),
                               "mango_forwarding_error": error})

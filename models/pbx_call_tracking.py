@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from ..mango import MangoError
+from ..pbx import PbxError
 
 DYNAMIC = 1
 TRIES = 10
@@ -83,8 +83,8 @@ class PbxCallTracking(models.Model):
 
     def _pbx_fetch_visitor(self):
         try:
-            visitor = self.company_id._mango_client().dct_visitor(self.dct_number)
-        except MangoError as error:
+            visitor = self.company_id._pbx_client().tracking_visitor(self.dct_number)
+        except PbxError as error:
             if error.retryable and self.dct_tries < TRIES:
                 self.write({"dct_tries": self.dct_tries + 1,
                             "dct_next": fields.Datetime.now() + timedelta(minutes=1)})

@@ -15,7 +15,7 @@ from ..mango import MangoClient, parse_notification
 from ..mango.emulator import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS, DEMO_TRACKING,
                               RING, TALK, CallPlan, DemoCall, DemoTeam, MangoEmulator,
                               demo_emulator, demo_plans, incoming_call, play_demo)
-from ..mango.numbers import e164
+from ..mango.numbers import classify
 
 KEY, SALT = "demo-key", "demo-salt"
 SCALE = 0.01  # a demo second lasts 10 ms here
@@ -330,7 +330,7 @@ class TestDemoData(TransactionCase):
         for number, extension in DEMO_CUSTOMERS.items():
             with self.subTest(number=number):
                 partner, lead, user, found, _name = Call._pbx_match(self.company,
-                                                                      e164(number))
+                                                                      classify(number).e164)
                 self.assertTrue(partner)
                 self.assertEqual(found, extension, "routed to their salesperson")
                 self.assertEqual(user.pbx_extension, extension)
@@ -340,4 +340,4 @@ class TestDemoData(TransactionCase):
         self.assertIn(self.env["crm.stage"], stages, "and a customer with none open")
         for number in DEMO_STRANGERS:
             with self.subTest(number=number):
-                self.assertFalse(Call._pbx_match(self.company, e164(number))[0])
+                self.assertFalse(Call._pbx_match(self.company, classify(number).e164)[0])
