@@ -43,7 +43,7 @@ class PbxReconciliation(models.AbstractModel):
         ``user`` when it ends; False while another reconciliation of it is running."""
         if not self._pbx_claim(company, date_from, date_to, user):
             return False
-        self.env.ref("mango_office.ir_cron_mango_reconcile")._trigger()
+        self.env.ref("mango_office.ir_cron_pbx_reconcile")._trigger()
         return True
 
     @api.model
@@ -65,8 +65,9 @@ class PbxReconciliation(models.AbstractModel):
 
     @api.model
     def _cron_reconcile(self):
-        """One window of one company per call, committed with the cron's progress: the periods running or asked for first, then each PBX from where
-        its last complete run ended (at most once per ``MIN_REGULAR``)."""
+        """One window of one company per call, committed with the cron's progress: the
+        periods running or asked for first, then each PBX from where its last complete run
+        ended (at most once per ``MIN_REGULAR``)."""
         companies = self.env["res.company"].sudo().search([("mango_api_key", "!=", False)],
                                                           order="id")
         now = fields.Datetime.now()

@@ -121,7 +121,7 @@ class TestReconcileFromSettings(MangoCase):
         cls.speak_russian()
         cls.admin = cls.env.ref("base.user_admin")
         cls.admin.write({"lang": "ru_RU", "tz": "Europe/Moscow"})
-        cls.cron = cls.env.ref("mango_office.ir_cron_mango_reconcile")
+        cls.cron = cls.env.ref("mango_office.ir_cron_pbx_reconcile")
 
     def setUp(self):
         super().setUp()
