@@ -5,8 +5,8 @@ from odoo import api, models
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.test_cursor import TestCursor
 
-from ..mango.emulator import MangoEmulator
 from ..mango.signing import form_body
+from .emulators.mango import MangoEmulator
 
 KEY = "test-vpbx-key"
 SALT = "test-vpbx-salt"

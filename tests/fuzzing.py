@@ -6,7 +6,7 @@ times out of range, NUL characters and lone surrogates, ids of several KB, wrong
 """
 from hypothesis import strategies as st
 
-from ..mango.emulator import incoming_call, outgoing_call
+from .emulators.mango import incoming_call, outgoing_call
 
 SAMPLES = (incoming_call("F1", "79161234567", extension="101", recording_ref="FR1")
            + outgoing_call("F2", "101", "79161234567")

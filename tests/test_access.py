@@ -4,8 +4,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import JsonRpcException, new_test_user, tagged, users
 from odoo.tools import mute_logger
 
-from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
 from .common import MangoCase
+from .emulators.mango import FAKE_MP3, incoming_call, outgoing_call
 
 MODELS = ("pbx.call", "pbx.call.leg", "pbx.call.recording", "pbx.event")
 

@@ -4,10 +4,10 @@ from odoo import Command, api
 from odoo.tests import TransactionCase, tagged
 
 from ..mango import parse_notification
-from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 from . import test_concurrency
 from .common import MangoCase
+from .emulators.mango import incoming_call
 
 UNKNOWN = "79035556677"  # +7 903 555-66-77: no contact, no lead
 LINE = "74951234567"  # the emulator's line "Москва"

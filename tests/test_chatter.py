@@ -5,9 +5,9 @@ from unittest.mock import patch
 from odoo import api, fields
 from odoo.tests import new_test_user, tagged
 
-from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
 from ..models import pbx_call_recording
 from .common import MangoCase
+from .emulators.mango import FAKE_MP3, incoming_call, outgoing_call
 
 CALLER = "79161234567"
 

@@ -3,10 +3,10 @@ from unittest.mock import patch
 from odoo import api
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 from ..models.pbx_call import PbxCall
 from .common import MangoCase
+from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,7 @@
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call
 from .common import MangoCase
+from .emulators.mango import incoming_call, outgoing_call
 
 
 @tagged("post_install", "-at_install")

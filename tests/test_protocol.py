@@ -9,11 +9,11 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import _super_send
 
 from ..mango import MangoClient, MangoError, parse_notification
-from ..mango.emulator import MangoEmulator, incoming_call, outgoing_call
 from ..mango.events import (CallEvent, CommandResult, Dtmf, InvalidNotification,
                             MalformedNotification, Other, Ping, RecordAdded, RecordingEvent,
                             SmsStatus, Summary)
 from ..mango.signing import dumps, form_body, sign, signature_ok
+from .emulators.mango import MangoEmulator, incoming_call, outgoing_call
 from .fuzzing import SAMPLES, mutations
 
 VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"

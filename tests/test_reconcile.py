@@ -6,9 +6,9 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call, stats_row
 from ..models import mango_reconciliation
 from .common import MangoCase
+from .emulators.mango import incoming_call, outgoing_call, stats_row
 
 
 @tagged("post_install", "-at_install")

@@ -7,10 +7,10 @@ from odoo import api, fields
 from odoo.tests import common as test_common
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.events import parse_notification
 from ..models import pbx_call_routing
 from .common import MangoCase, postcommit_hooks
+from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")

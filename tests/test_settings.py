@@ -3,8 +3,8 @@ import time
 
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
 from .common import MangoCase
+from .emulators.mango import incoming_call
 
 # the webhook address in the settings: all of it readable, a copy button, HTTPS warned of
 WEBHOOK_ADDRESS = """

@@ -1,7 +1,7 @@
 from odoo.tests import Form, tagged
 
-from ..mango.emulator import incoming_call
 from .common import MangoCase
+from .emulators.mango import incoming_call
 
 TRACKING_NUMBER = "74001234567"
 VISITOR = {"uid": "3b8f", "widget_id": 17, "widget_name": "Сайт", "ga_cid": "GA1.2.3",

@@ -4,8 +4,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import html2plaintext, mute_logger
 
-from ..mango.emulator import mango_user
 from .common import MangoCase
+from .emulators.mango import mango_user
 
 
 @tagged("post_install", "-at_install")

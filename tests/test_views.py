@@ -5,8 +5,8 @@ from lxml import etree
 from odoo import fields
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
 from .common import MangoCase
+from .emulators.mango import incoming_call
 
 # what the web client offers in "Custom Group" (web/static/src/search/utils/misc.js)
 GROUPABLE_TYPES = {"boolean", "char", "date", "datetime", "integer", "many2one", "many2many",

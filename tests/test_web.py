@@ -6,9 +6,9 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.signing import form_body
 from .common import KEY, SALT, MangoCase
+from .emulators.mango import incoming_call
 from .test_autolead import RussianRepCase
 
 WAIT_FOR = """

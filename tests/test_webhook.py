@@ -1,8 +1,8 @@
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call
 from ..mango.signing import dumps, sign
 from .common import KEY, SALT, MangoCase
+from .emulators.mango import incoming_call, outgoing_call
 
 
 @tagged("post_install", "-at_install")
