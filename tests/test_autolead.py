@@ -6,7 +6,7 @@ from odoo.tests import TransactionCase, tagged
 from ..mango import parse_notification
 from ..mango.signing import dumps
 from . import test_concurrency
-from .common import MangoCase
+from .common import PbxHttpCase
 from .emulators.mango import incoming_call
 
 UNKNOWN = "79035556677"  # +7 903 555-66-77: no contact, no lead
@@ -20,7 +20,7 @@ def dynamic_tracking(notifications, number="74001234567"):
             for path, payload in notifications]
 
 
-class RussianRepCase(MangoCase):
+class RussianRepCase(PbxHttpCase):
     """A Russian rep on extension 103 in a sales team whose pipeline starts with a stage of
     its own."""
 

@@ -5,12 +5,12 @@ from odoo.tests import tagged
 
 from ..mango.signing import dumps
 from ..models.pbx_call import PbxCall
-from .common import MangoCase
+from .common import PbxHttpCase
 from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")
-class TestNothingLost(MangoCase):
+class TestNothingLost(PbxHttpCase):
     """An authenticated notification is journaled whatever becomes of it."""
 
     def reprocess(self, events):

@@ -2,7 +2,7 @@ import random
 
 from odoo.tests import tagged
 
-from .common import MangoCase
+from .common import PbxHttpCase
 from .emulators.mango import incoming_call, leg_event, summary_event
 
 FIELDS = ["direction", "state", "from_number", "to_number", "line_number", "extension", "user_id",
@@ -43,7 +43,7 @@ def three_employees(entry, answered_by=None, t0=1767261600):
 
 
 @tagged("post_install", "-at_install")
-class TestOrder(MangoCase):
+class TestOrder(PbxHttpCase):
     """Mango posts without waiting: any order of a call's notifications gives the same call."""
 
     @classmethod

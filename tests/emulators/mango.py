@@ -397,11 +397,11 @@ class MangoEmulator:
         caller = {"number": src["number"]} if src.get("number") else {}
         return [
             leg_event(entry, leg["call_id"], int(leg["seq"]) + 1, "Disconnected", when,
-                 leg.get("location", "ivr"), src, dst, disconnect_reason=1100),
+                      leg.get("location", "ivr"), src, dst, disconnect_reason=1100),
             leg_event(entry, f"{entry}:{command['to_number']}", 1, "Appeared", when, "abonent",
-                 {**caller, "taken_from_call_id": leg["call_id"]},
-                 self._at(command["to_number"], dst.get("line_number")),
-                 command_ref=command["command_id"]),
+                      {**caller, "taken_from_call_id": leg["call_id"]},
+                      self._at(command["to_number"], dst.get("line_number")),
+                      command_ref=command["command_id"]),
         ]
 
     def _transferred(self, leg, command):
@@ -419,20 +419,20 @@ class MangoEmulator:
         return [
             leg_event(entry, leg["call_id"], seq + 1, "OnHold", when, "abonent", src, dst, **how),
             leg_event(entry, new, 1, "Appeared", when, "abonent",
-                 {"extension": initiator, "number": employee.get("number", "")}, target,
-                 command_ref=command["command_id"], **how),
+                      {"extension": initiator, "number": employee.get("number", "")}, target,
+                      command_ref=command["command_id"], **how),
             leg_event(entry, leg["call_id"], seq + 2, "Disconnected", when, "abonent", src, dst,
-                 disconnect_reason=TRANSFERRED, **how),
+                      disconnect_reason=TRANSFERRED, **how),
             leg_event(entry, new, 2, "Appeared", when, "abonent",
-                 {**customer, "taken_from_call_id": leg["call_id"]}, target, **how),
+                      {**customer, "taken_from_call_id": leg["call_id"]}, target, **how),
             leg_event(entry, new, 3, "Connected", when + 1, "abonent", customer, target, **how),
         ]
 
     def _hung_up(self, leg, command):
         """commands/call/hangup: the leg ends."""
         return [leg_event(leg["entry_id"], leg["call_id"], int(leg["seq"]) + 1, "Disconnected",
-                     self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
-                     leg.get("to") or {}, disconnect_reason=HUNG_UP)]
+                          self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
+                          leg.get("to") or {}, disconnect_reason=HUNG_UP)]
 
 
 class _Server(ThreadingHTTPServer):
@@ -540,25 +540,25 @@ def incoming_call(entry_ref, caller, line="74951234567", extension="101", answer
     at_employee = {"extension": extension, "number": device, "line_number": line}
     notifications = [
         leg_event(entry_ref, ivr, 1, "Appeared", t0, "ivr", src,
-             {"number": line, "line_number": line}),
+                  {"number": line, "line_number": line}),
         leg_event(entry_ref, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
-             {"number": line, "line_number": line}, disconnect_reason=1100),
+                  {"number": line, "line_number": line}, disconnect_reason=1100),
         leg_event(entry_ref, leg, 1, "Appeared", t0 + 3, "abonent",
-             {**src, "taken_from_call_id": ivr}, at_employee),
+                  {**src, "taken_from_call_id": ivr}, at_employee),
     ]
     talk, end = t0 + 8, t0 + 8 + talk_seconds
     if answered:
         notifications += [
             leg_event(entry_ref, leg, 2, "Connected", talk, "abonent", src, at_employee),
             leg_event(entry_ref, leg, 3, "Disconnected", end, "abonent", src, at_employee,
-                 disconnect_reason=1110)]
+                      disconnect_reason=1110)]
     else:
         end = t0 + 23
         notifications.append(leg_event(entry_ref, leg, 2, "Disconnected", end, "abonent", src,
-                                  at_employee, disconnect_reason=1111))
-    notifications.append(summary_event(entry_ref, 1, src, {"extension": extension, "number": device},
-                                  line, (t0, t0 + 3, talk, end), answered,
-                                  1110 if answered else 1111))
+                                       at_employee, disconnect_reason=1111))
+    employee = {"extension": extension, "number": device}
+    notifications.append(summary_event(entry_ref, 1, src, employee, line, (t0, t0 + 3, talk, end),
+                                       answered, 1110 if answered else 1111))
     if recording_ref and answered:
         notifications += recording_events(entry_ref, leg, recording_ref, extension, talk, end)
     return notifications
@@ -577,7 +577,7 @@ def outgoing_call(entry_ref, extension, number, answered=True, start=None, talk_
         notifications.append(leg_event(entry_ref, leg, 2, "Connected", talk, "abonent", src, dst))
     notifications += [
         leg_event(entry_ref, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
-             disconnect_reason=1120 if answered else 1111),
+                  disconnect_reason=1120 if answered else 1111),
         summary_event(entry_ref, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
-                 1120 if answered else 1111)]
+                      1120 if answered else 1111)]
     return notifications

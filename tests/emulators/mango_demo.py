@@ -231,7 +231,7 @@ class DemoCall:
     def _open(self, call_id, location, src, dst, **extra):
         self.legs.append(call_id)
         self._post(leg_event(self.entry_ref, call_id, 1, "Appeared", self.now(), location, src, dst,
-                        **extra))
+                             **extra))
         return call_id
 
     def _step(self, leg, state, **extra):
@@ -266,13 +266,13 @@ class DemoCall:
             (employee, {"number": plan.number})
         end = self.now()
         notifications = [summary_event(self.entry_ref, 1 if incoming else 2, src, dst, plan.line,
-                                  (self.t0, forwarded, answered or end, end), bool(answered),
-                                  last.get("disconnect_reason", 1100))]
+                                       (self.t0, forwarded, answered or end, end), bool(answered),
+                                       last.get("disconnect_reason", 1100))]
         if answered:
             recording = f"rec-{self.entry_ref}"
             self.emulator.add_recording(recording)
             notifications += recording_events(self.entry_ref, self.legs[-1], recording,
-                                        employee.get("extension", ""), answered, end)
+                                              employee.get("extension", ""), answered, end)
         self._post(*notifications)
 
     def _post(self, *notifications):
