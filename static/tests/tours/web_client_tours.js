@@ -3,10 +3,13 @@ import { stepUtils } from "@web_tour/tour_utils";
 import { busConnected, post } from "@mango_office/../tests/tours/mango_tour_utils";
 
 const CALL_BUTTON = ".o_field_phone .o_pbx_call_button";
+// the phone's buttons show when the field is hovered or has the focus
+const FOCUS_PHONE = { trigger: ".o_field_phone input", run: "click" };
 
 // Click-to-call on the contact's phone: Mango rings the rep's phone first, and says so.
 registry.category("web_tour.tours").add("mango_office_click_to_call", {
     steps: () => [
+        FOCUS_PHONE,
         { content: "call the contact", trigger: CALL_BUTTON, run: "click" },
         { trigger: ".o_notification:contains('rings first')" },
     ],
@@ -15,6 +18,7 @@ registry.category("web_tour.tours").add("mango_office_click_to_call", {
 // Mango refuses the call: the rep reads why.
 registry.category("web_tour.tours").add("mango_office_click_to_call_refused", {
     steps: () => [
+        FOCUS_PHONE,
         { content: "call the contact", trigger: CALL_BUTTON, run: "click" },
         { trigger: ".modal:contains('Insufficient funds')" },
     ],
