@@ -49,7 +49,7 @@ class TestRouting(PbxHttpCase):
         self.assertLessEqual(len(name.encode()), 64)
         call = self.calls("R1")
         self.assertRecordValues(call, [{"route_status": "sent", "route_user_id": self.rep.id,
-                                        "route_command_id": payload["command_id"]}])
+                                        "route_command_ref": payload["command_id"]}])
         self.post("result/route", {"command_id": payload["command_id"], "result": 1000})
         self.assertRecordValues(call, [{"route_status": "routed", "route_code": 1000,
                                         "route_message": False}])
