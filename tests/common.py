@@ -133,7 +133,8 @@ class _ClientTimeout(HTTPAdapter):
 
 def client_timeouts():
     """A patch under which the Mango client waits its own timeout, not more: the test runner
-    raises every timeout under 10 s to 10 s, and a test of a slow Mango needs the real one."""
+    raises every timeout under 10 s to 10 s (and still logs that it did), and a test of a
+    slow Mango needs the real one."""
     post = MangoClient.post
 
     def post_in_time(client, path, payload=None, **kwargs):
