@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import ormcache
 
 from ..mango import MangoClient, MangoError
-from ..pbx import provider
+from ..pbx.providers import provider
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
 MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
