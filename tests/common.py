@@ -5,7 +5,6 @@ for models and the API client. ``PbxHttpCase`` adds what goes through Odoo's HTT
 notifications posted to the webhook as Mango posts them, tours in the browser. Only the
 classes that post or drive the browser pay for it.
 """
-import contextlib
 import json
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -14,8 +13,6 @@ from requests.adapters import HTTPAdapter
 
 from odoo import api, models
 from odoo.tests import HttpCase, TransactionCase, new_test_user
-from odoo.tests.test_cursor import TestCursor
-from odoo.tools.misc import Callbacks
 
 from ..mango import MangoClient
 from ..mango.signing import form_body
@@ -144,21 +141,3 @@ def client_timeouts():
         return post(client, path, payload, **kwargs)
 
     return patch.object(MangoClient, "post", post_in_time)
-
-
-@contextlib.contextmanager
-def postcommit_hooks():
-    """Run the cursor's postcommit hooks on commit, as a production cursor does.
-
-    Test cursors drop them; this brings back what happens after a webhook's commit.
-    """
-    commit = TestCursor.commit
-
-    def commit_and_run_hooks(cursor):
-        hooks, cursor.postcommit = cursor.postcommit, Callbacks()  # the commit drops these
-        commit(cursor)
-        cursor.postcommit = hooks  # with what they take from it (the bus's channels)
-        hooks.run()
-
-    with patch.object(TestCursor, "commit", commit_and_run_hooks):
-        yield

@@ -12,7 +12,7 @@ class TestWebhookFuzz(PbxHttpCase):
     """Signed but mutated bodies on every path: never a 500, nothing authenticated lost."""
 
     @mute_logger("odoo.addons.mango_office.models.pbx_event",
-                 "odoo.addons.mango_office.controllers.main")
+                 "odoo.addons.mango_office.controllers.mango")
     @fuzz(max_examples=1000)
     def test_mutated_notifications(self, data):
         path, payload = sample(data)
