@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..mango.numbers import as_written
-from ..pbx import PbxError
+from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)
 

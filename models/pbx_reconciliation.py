@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL, format_datetime
 
-from ..pbx import PbxError
+from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.tools import format_datetime
 
-from ..pbx import PbxError
+from ..pbx.client import PbxError
 
 
 class ResConfigSettings(models.TransientModel):

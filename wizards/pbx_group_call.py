@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..mango.numbers import classify, display
-from ..pbx import PbxError
+from ..pbx.client import PbxError
 
 PAUSE = timedelta(minutes=1)  # at most one group call per customer per minute
 

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..pbx import PbxError
+from ..pbx.client import PbxError
 
 
 class PbxUserImport(models.TransientModel):
