@@ -112,17 +112,15 @@ class PbxEvent(models.Model):
     def _process(self, notification=None, company=None):
         """Apply each row in its own transaction, committed; never raises.
 
-        Concurrent notifications of one call are serialised on the call's row: the
-        transaction that has to wait is rolled back and tried again on a fresh snapshot.
-        A row left waiting for its call is tried once more after the commit, when the
-        call may have been created by a notification committed meanwhile. ``company``
-        (the row's, known to the webhook) spares reading the row again.
+        Notifications of one call are applied one at a time (``_try``). A row left
+        waiting for its call is applied by the notification that creates the call, after
+        its commit: the creator's snapshot then sees every waiting row committed before it
+        took the call's turn, and a row applied after the creator sees the call.
+        ``company`` (the row's, known to the webhook) spares reading the row again.
         """
         for event in self:
             owner = company or event.company_id
             state, call, created = event._try(notification, owner)
-            if state == "waiting":
-                state, call, created = event._try(notification, owner)
             if created:
                 self.env.cr.execute(SQL(
                     """SELECT id FROM pbx_event WHERE company_id = %s AND entry_ref = %s
@@ -132,8 +130,31 @@ class PbxEvent(models.Model):
                     pending._try(None, owner)
 
     def _try(self, notification, company):
-        """Apply this row; commit; answer (state, call, whether the call was created)."""
+        """Apply this row; commit; answer (state, call, whether the call was created).
+
+        The notifications of one call take turns: a session lock on the call's entry,
+        taken in a transaction of its own before the one that applies, released after
+        its commit. The applying transaction's snapshot is thus taken once the previous
+        turn has committed; with the call's row lock alone, each notification that waited
+        for the row failed to serialise, so in a burst of a call's notifications each
+        turn failed all the others, and the last ones ran out of tries (journaled as
+        errors). Called with no transaction of the caller's in progress.
+        """
         self.ensure_one()
+        cr = self.env.cr
+        entry_ref = getattr(notification, "entry_ref", None) if notification else self.entry_ref
+        turn = entry_ref and SQL("hashtextextended(%s, 0)", f"pbx.call:{company.id}:{entry_ref}")
+        if turn:
+            cr.execute(SQL("SELECT pg_advisory_lock(%s)", turn))
+            cr.commit()
+        try:
+            return self._try_applying(notification, company)
+        finally:
+            if turn:
+                cr.execute(SQL("SELECT pg_advisory_unlock(%s)", turn))
+                cr.commit()
+
+    def _try_applying(self, notification, company):
         cr = self.env.cr
         for attempt in range(1, MAX_TRIES + 1):
             try:
