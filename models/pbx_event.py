@@ -132,13 +132,12 @@ class PbxEvent(models.Model):
     def _try(self, notification, company):
         """Apply this row; commit; answer (state, call, whether the call was created).
 
-        The notifications of one call take turns: a session lock on the call's entry,
-        taken in a transaction of its own before the one that applies, released after
-        its commit. The applying transaction's snapshot is thus taken once the previous
-        turn has committed; with the call's row lock alone, each notification that waited
-        for the row failed to serialise, so in a burst of a call's notifications each
-        turn failed all the others, and the last ones ran out of tries (journaled as
-        errors). Called with no transaction of the caller's in progress.
+        The notifications of one call take turns, on a session lock of its entry taken in
+        a transaction of its own and released after the commit: the transaction that
+        applies takes its snapshot once the previous turn has committed, and never fails
+        to serialise for having waited. (With the call's row lock alone, each turn of a
+        burst failed all the waiting ones, and the last ran out of tries.) Called with no
+        transaction of the caller's in progress.
         """
         self.ensure_one()
         cr = self.env.cr
@@ -155,6 +154,8 @@ class PbxEvent(models.Model):
                 cr.commit()
 
     def _try_applying(self, notification, company):
+        """``_try``'s transaction, tried again on a fresh snapshot when it fails to
+        serialise with a concurrent one of another kind (a route, a cron)."""
         cr = self.env.cr
         for attempt in range(1, MAX_TRIES + 1):
             try:
