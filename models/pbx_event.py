@@ -121,18 +121,16 @@ class PbxEvent(models.Model):
         """Apply each row in its own transaction, committed; never raises. Answers the
         work to do once the PBX has its answer: the caller does it (``_run``).
 
-        Concurrent notifications of one call are serialised on the call's row: the
-        transaction that has to wait is rolled back and tried again on a fresh snapshot.
-        A row left waiting for its call is tried once more after the commit, when the
-        call may have been created by a notification committed meanwhile. ``company``
-        (the row's, known to the webhook) spares reading the row again.
+        Notifications of one call are applied one at a time (``_try``). A row left
+        waiting for its call is applied by the notification that creates the call, after
+        its commit: the creator's snapshot then sees every waiting row committed before it
+        took the call's turn, and a row applied after the creator sees the call.
+        ``company`` (the row's, known to the webhook) spares reading the row again.
         """
         work = []
         for event in self:
             owner = company or event.company_id
             state, call, created, done_after = event._try(notification, owner)
-            if state == "waiting":
-                state, call, created, done_after = event._try(notification, owner)
             work += done_after
             if created:
                 self.env.cr.execute(SQL(
@@ -145,8 +143,32 @@ class PbxEvent(models.Model):
 
     def _try(self, notification, company):
         """Apply this row; commit; answer (state, call, whether the call was created, the
-        work to do after the PBX's answer)."""
+        work to do after the PBX's answer).
+
+        The notifications of one call take turns, on a session lock of its entry taken in
+        a transaction of its own and released after the commit: the transaction that
+        applies takes its snapshot once the previous turn has committed, and never fails
+        to serialise for having waited. (With the call's row lock alone, each turn of a
+        burst failed all the waiting ones, and the last ran out of tries.) Called with no
+        transaction of the caller's in progress.
+        """
         self.ensure_one()
+        cr = self.env.cr
+        entry_ref = getattr(notification, "entry_ref", None) if notification else self.entry_ref
+        turn = entry_ref and SQL("hashtextextended(%s, 0)", f"pbx.call:{company.id}:{entry_ref}")
+        if turn:
+            cr.execute(SQL("SELECT pg_advisory_lock(%s)", turn))
+            cr.commit()
+        try:
+            return self._try_applying(notification, company)
+        finally:
+            if turn:
+                cr.execute(SQL("SELECT pg_advisory_unlock(%s)", turn))
+                cr.commit()
+
+    def _try_applying(self, notification, company):
+        """``_try``'s transaction, tried again on a fresh snapshot when it fails to
+        serialise with a concurrent one of another kind (a route, a cron)."""
         cr = self.env.cr
         for attempt in range(1, MAX_TRIES + 1):
             try:
