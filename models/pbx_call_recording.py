@@ -42,7 +42,7 @@ class PbxCallRecording(models.Model):
     _order = "id"
     _rec_name = "recording_ref"
 
-    call_id = fields.Many2one("pbx.call", required=True, index=True, ondelete="cascade")
+    call_id = fields.Many2one("pbx.call", required=True, ondelete="cascade")
     recording_ref = fields.Char(string="PBX Recording ID", required=True)
     state = fields.Selection(
         [("recording", "Recording"), ("saved", "Saved"), ("failed", "Not Saved"),

@@ -39,7 +39,7 @@ class PbxEvent(models.Model):
     _order = "id desc"
     _rec_name = "path"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     path = fields.Char(required=True, readonly=True)
     payload = fields.Text(string="JSON", required=True, readonly=True)
     payload_pretty = fields.Text(string="Notification", compute="_compute_payload_pretty")
