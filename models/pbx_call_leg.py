@@ -1,12 +1,10 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .pbx_call import to_datetime
 
-
-def _lt(message):
-    return message
-
+_lt = LazyTranslate(__name__)
 
 STATES = {"Appeared": _lt("Ringing"), "Connected": _lt("Talking"), "OnHold": _lt("On Hold"),
           "Disconnected": _lt("Ended")}
