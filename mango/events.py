@@ -1,6 +1,7 @@
 """Parsing of the notifications Mango posts (reference §2) into plain objects.
 
-``parse_notification(path, json_str)`` answers one of the dataclasses below. It is the
+``parse_notification(path, json_str)`` answers one of the dataclasses below, in Mango's
+terms (``neutral.to_pbx`` says them in the call log's). It is the
 protocol's edge: every field is checked and bounded here, so that what comes out can be
 stored in PostgreSQL as it is.
 
@@ -20,9 +21,6 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-
-CALL_STATES = ("Appeared", "Connected", "OnHold", "Disconnected")
-RECORDING_STATES = ("Started", "Continued", "Completed")
 
 MAX_ID_BYTES = 128  # entry_id, call_id, recording_id, command_id (reference §2.3)
 MAX_TEXT = 256  # numbers, SIP addresses, states, locations
@@ -133,7 +131,7 @@ class CallEvent:
     leg_ref: str
     timestamp: int
     seq: int
-    call_state: str  # one of CALL_STATES, or a newer state kept as received
+    call_state: str  # Appeared, Connected, OnHold, Disconnected, or a newer one as received
     location: str = ""
     from_extension: str = ""
     from_number: str = ""
@@ -183,10 +181,6 @@ class Summary:
     dct_number: str = ""
     dct_type: int = 0
 
-    @property
-    def answered(self):
-        return bool(self.entry_result) and bool(self.talk_time)
-
     @classmethod
     def parse(cls, data):
         entry_ref = _id(data, "entry_id", True)
@@ -207,7 +201,7 @@ class Summary:
 class RecordingEvent:
     """``events/recording``: a recording started, moved to another leg, or completed."""
     recording_ref: str
-    recording_state: str  # one of RECORDING_STATES, or a newer state kept as received
+    recording_state: str  # Started, Continued, Completed, or a newer one as received
     entry_ref: str
     leg_ref: str = ""
     seq: int = 0

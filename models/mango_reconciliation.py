@@ -174,14 +174,14 @@ class MangoReconciliation(models.AbstractModel):
         Event = self.env["pbx.event"].sudo().with_context(
             lang=company.partner_id.lang,
             mango_quiet=_to_int(row["start"]) < _epoch(fields.Datetime.now() - QUIET_AFTER))
-        entry = row["entry_ref"]
+        entry = row["entry_id"]
         call = self.env["pbx.call"].sudo().search([("company_id", "=", company.id),
                                                      ("entry_ref", "=", entry)])
         known = set(call.recording_ids.mapped("recording_ref"))
         notifications = []
         if not call.summary_received:
             notifications.append(("reconciliation/summary", _summary(row)))
-        notifications += [("reconciliation/record", {"entry_ref": entry, "recording_ref": rec,
+        notifications += [("reconciliation/record", {"entry_id": entry, "recording_id": rec,
                                                      "timestamp": _to_int(row["finish"])})
                           for rec in row["records"] if rec not in known]
         lost = False
@@ -257,7 +257,7 @@ def _summary(row):
     else:
         direction = 1
     answer = _to_int(row["answer"])
-    return {"entry_ref": row["entry_ref"], "call_direction": direction,
+    return {"entry_id": row["entry_id"], "call_direction": direction,
             "from": {"extension": row["from_extension"], "number": row["from_number"]},
             "to": {"extension": row["to_extension"], "number": row["to_number"]},
             "line_number": row["line_number"], "create_time": _to_int(row["start"]),

@@ -5,27 +5,26 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..mango import events
 from ..mango.numbers import classify, display
+from ..pbx.events import (CallSummary, CommandResult, Dtmf, LegEvent, LegState, Location,
+                          RecordingEvent)
 
 _logger = logging.getLogger(__name__)
 
-DIRECTIONS = {0: "internal", 1: "incoming", 2: "outgoing"}
-NORMAL_END = 1100
 # What a salesperson may change on a call: which contact and lead it is about (and the
-# chatter's own fields). The rest is what Mango said happened.
+# chatter's own fields). The rest is what the PBX said happened.
 USER_WRITABLE = {"partner_id", "lead_id"}
 
 
 def to_datetime(timestamp):
-    """Mango's Unix seconds as a naive UTC datetime, False for 0."""
+    """A PBX's Unix seconds as a naive UTC datetime, False for 0."""
     return bool(timestamp) and datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
 
 
 class PbxCall(models.Model):
     """One call of the PBX: all its legs (voice menu, each employee tried) in one record.
 
-    Everything but the contact and the lead is derived from Mango's notifications, in
+    Everything but the contact and the lead is derived from the PBX's events, in
     whatever order they arrive: the legs as merged so far, and the summary when it came
     (``_pbx_refresh``). The same notifications in any order give the same call.
     """
@@ -40,9 +39,9 @@ class PbxCall(models.Model):
     direction = fields.Selection(
         [("incoming", "Incoming"), ("outgoing", "Outgoing"), ("internal", "Internal"),
          ("other", "Other")], readonly=True, index=True)
-    mango_direction = fields.Integer(
+    pbx_direction = fields.Integer(
         string="PBX Direction Code", readonly=True, aggregator=False,
-        help="call_direction as Mango sent it in the summary (0 internal, 1 incoming, "
+        help="The direction as the PBX sent it in its summary (Mango: 0 internal, 1 incoming, "
              "2 outgoing); other values are kept as received.")
     state = fields.Selection(
         [("ringing", "Ringing"), ("talking", "Talking"), ("ended", "Ended"),
@@ -117,7 +116,7 @@ class PbxCall(models.Model):
     def _compute_disconnect_reason_text(self):
         for call in self:
             code = call.disconnect_reason
-            call.disconnect_reason_text = code and call.company_id._mango_describe_code(code)
+            call.disconnect_reason_text = code and call.company_id._pbx_describe_code(code)
 
     def write(self, vals):
         facts = {name for name in vals if name not in USER_WRITABLE
@@ -320,38 +319,40 @@ class PbxCall(models.Model):
         """Link the call to this lead, and to its contact when the call has none."""
         self.write({"lead_id": lead.id, "partner_id": self.partner_id.id or lead.partner_id.id})
 
-    # -- applying notifications --------------------------------------------------------
+    # -- applying the PBX's events --------------------------------------------------------
 
     @api.model
-    def _pbx_apply(self, company, notification):
-        """Apply one parsed notification (as superuser).
+    def _pbx_apply(self, company, event):
+        """Apply one neutral event (``pbx.events``) as superuser.
 
-        Answers ``(call, journal state, whether the call was created)``. Call events and
-        summaries create the call; recordings and DTMF that arrive before any of them wait
-        in the journal for it, so that no call exists that Mango never described.
+        Answers ``(call, journal state, whether the call was created, work)``: ``work`` is
+        what to do once the PBX has had its answer (the routing command), callables that
+        take no argument. Leg events and summaries create the call; recordings and DTMF
+        that arrive before any of them wait in the journal for it, so that no call exists
+        that the PBX never described.
         """
         self = self.sudo()
-        if isinstance(notification, events.CommandResult):
-            call = self._pbx_apply_command_result(company, notification)
-            return call, "processed" if call else "ignored", False
-        entry_ref = getattr(notification, "entry_ref", "")
+        if isinstance(event, CommandResult):
+            call = self._pbx_apply_command_result(company, event)
+            return call, "processed" if call else "ignored", False, ()
+        entry_ref = getattr(event, "entry_ref", "")
         if not entry_ref:
-            return self.browse(), "ignored", False
-        creates = isinstance(notification, (events.CallEvent, events.Summary))
+            return self.browse(), "ignored", False, ()
+        creates = isinstance(event, (LegEvent, CallSummary))
         call, created = self._pbx_lock(company, entry_ref, create=creates)
         if not call:
-            waits = isinstance(notification, (events.RecordingEvent, events.RecordAdded,
-                                              events.Dtmf))
-            return call, "waiting" if waits else "ignored", False
-        if isinstance(notification, events.CallEvent):
-            call._pbx_apply_call_event(notification)
-        elif isinstance(notification, events.Summary):
-            call._pbx_apply_summary(notification)
-        elif isinstance(notification, (events.RecordingEvent, events.RecordAdded)):
-            self.env["pbx.call.recording"]._pbx_apply(call, notification)
-        else:
-            return call, "ignored" if isinstance(notification, events.Other) else "processed", False
-        return call, "processed", created
+            waits = isinstance(event, (RecordingEvent, Dtmf))
+            return call, "waiting" if waits else "ignored", False, ()
+        work = ()
+        if isinstance(event, LegEvent):
+            work = call._pbx_apply_leg_event(event)
+        elif isinstance(event, CallSummary):
+            call._pbx_apply_summary(event)
+        elif isinstance(event, RecordingEvent):
+            self.env["pbx.call.recording"]._pbx_apply(call, event)
+        elif not isinstance(event, Dtmf):
+            return call, "ignored", False, ()
+        return call, "processed", created, work
 
     @api.model
     def _pbx_apply_command_result(self, company, result):
@@ -390,26 +391,28 @@ class PbxCall(models.Model):
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
 
-    def _pbx_apply_call_event(self, event):
+    def _pbx_apply_leg_event(self, event):
+        """Merge a leg's event; answers the work to do after the PBX's answer."""
         self.ensure_one()
         leg = self.env["pbx.call.leg"]._pbx_merge(self, event)
         self._pbx_refresh()
         matched = self._pbx_identify()
-        self._pbx_track(event.dct_number, event.dct_type)
+        self._pbx_track(event.tracking_number, event.tracking_type)
         self._pbx_notify_employees()
-        if event.call_state == "Appeared" and event.location == "ivr":
-            self._pbx_route_if_waiting(leg, matched)
+        if event.state == LegState.RINGING and event.location == Location.MENU:
+            return self._pbx_route_if_waiting(leg, matched)
+        return ()
 
     def _pbx_apply_summary(self, summary):
         self.ensure_one()
         self.write({"summary_data": {
             name: getattr(summary, name) for name in (
-                "direction", "from_extension", "from_number", "to_extension", "to_number",
-                "line_number", "create_time", "talk_time", "end_time", "entry_result",
-                "disconnect_reason")}})
+                "direction", "pbx_direction", "from_extension", "from_number", "to_extension",
+                "to_number", "line_number", "start_time", "answer_time", "end_time",
+                "answered", "reason")}})
         self._pbx_refresh()
         self._pbx_identify()
-        self._pbx_track(summary.dct_number, summary.dct_type)
+        self._pbx_track(summary.tracking_number, summary.tracking_type)
         self._pbx_autolead()
         self._pbx_post_notes()
         self._pbx_notify_employees()  # the cards after the call: outcome and talk time
@@ -452,7 +455,7 @@ class PbxCall(models.Model):
 
     def _pbx_values_from_legs(self, legs):
         first = legs[:1]
-        vals = {"summary_received": False, "mango_direction": 0, "disconnect_reason": 0,
+        vals = {"summary_received": False, "pbx_direction": 0, "disconnect_reason": 0,
                 "direction": self._pbx_leg_direction(first) if first else False,
                 "start_date": first.appeared_date or False, "answer_date": False,
                 "end_date": False, "state": "ringing"}
@@ -461,16 +464,14 @@ class PbxCall(models.Model):
         answered = legs.filtered("connected_date").sorted("connected_date")
         if answered:
             vals["answer_date"] = answered[0].connected_date
-        live = legs.filtered(lambda leg: leg.state != "Disconnected")
+        live = legs.filtered(lambda leg: leg.state != LegState.ENDED)
         ended = legs - live
         last = ended.sorted(lambda leg: (leg.disconnected_date or datetime.min, leg.leg_ref))[-1:]
         # A voice menu or queue leg that ends normally hands the caller on to a new leg.
-        handed_on = not live and last.location in ("ivr", "queue") \
-            and last.disconnect_reason == NORMAL_END
-        if legs and not live and not handed_on:
+        if legs and not live and not last.handed_on:
             vals.update(end_date=last.disconnected_date, disconnect_reason=last.disconnect_reason,
                         state="ended")
-        elif live.filtered(lambda leg: leg.state in ("Connected", "OnHold")):
+        elif live.filtered(lambda leg: leg.state in LegState.LIVE):
             vals["state"] = "talking"
         return vals
 
@@ -481,16 +482,15 @@ class PbxCall(models.Model):
         return "internal" if leg.to_extension else "outgoing"
 
     def _pbx_values_from_summary(self, summary, from_legs):
-        direction = DIRECTIONS.get(summary["direction"], "other")
-        answered = bool(summary["entry_result"]) and bool(summary["talk_time"])
+        direction, answered = summary["direction"], summary["answered"]
         vals = {
             "summary_received": True, "direction": direction,
-            "mango_direction": summary["direction"],
+            "pbx_direction": summary["pbx_direction"],
             "state": "answered" if answered else "missed",
-            "start_date": to_datetime(summary["create_time"]) or from_legs["start_date"],
-            "answer_date": to_datetime(summary["talk_time"]) if answered else False,
+            "start_date": to_datetime(summary["start_time"]) or from_legs["start_date"],
+            "answer_date": to_datetime(summary["answer_time"]) if answered else False,
             "end_date": to_datetime(summary["end_time"]) or from_legs["end_date"],
-            "disconnect_reason": summary["disconnect_reason"],
+            "disconnect_reason": summary["reason"],
         }
         for name in ("from_number", "to_number", "line_number"):
             vals[name] = summary[name] or from_legs[name]

@@ -5,6 +5,8 @@ from odoo.fields import Domain
 from odoo.tools import plaintext2html
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
+from ..pbx.events import Location
+
 
 def zone_name(local):
     """``MSK``, or ``UTC+05`` where the zone has no letters of its own."""
@@ -50,7 +52,7 @@ class PbxCallChatter(models.Model):
         """
         rang_here = Domain.OR(
             Domain("company_id", "=", ext.company_id.id)
-            & Domain("leg_ids", "any", [("location", "=", "abonent"),
+            & Domain("leg_ids", "any", [("location", "=", Location.EMPLOYEE),
                                         ("extension", "=", ext.extension)])
             for ext in user.sudo().pbx_extension_ids)
         return (Domain("user_id", "=", user.id)
@@ -135,7 +137,7 @@ class PbxCallChatter(models.Model):
             "duration": f"{seconds // 60}:{seconds % 60:02d}",
             "answered": call.state == "answered",
             "reason": call.disconnect_reason
-            and call.company_id._mango_describe_code(call.disconnect_reason),
+            and call.company_id._pbx_describe_code(call.disconnect_reason),
             "note": call.note and plaintext2html(call.note),
             "recordings": call.recording_ids,
         })

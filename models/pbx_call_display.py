@@ -20,7 +20,7 @@ OFFERED = frozenset({
     "dct_number", "dct_utm_source", "company_id"})
 TECHNICAL = frozenset({
     "entry_ref", "extension", "from_number", "to_number", "line_number", "external_e164",
-    "disconnect_reason", "mango_direction", "summary_received", "route_status",
+    "disconnect_reason", "pbx_direction", "summary_received", "route_status",
     "route_user_id", "route_code", "dct_state"})
 
 

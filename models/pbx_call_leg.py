@@ -1,22 +1,17 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.translate import LazyTranslate
 
+from ..pbx.events import LegState, Location
 from .pbx_call import to_datetime
 
-_lt = LazyTranslate(__name__)
-
-STATES = {"Appeared": _lt("Ringing"), "Connected": _lt("Talking"), "OnHold": _lt("On Hold"),
-          "Disconnected": _lt("Ended")}
-LOCATIONS = {"ivr": _lt("Voice Menu"), "queue": _lt("Queue"), "abonent": _lt("Employee")}
-MERGED = ("location", "from_number", "to_number", "from_extension", "to_extension", "extension",
-          "line_number", "command_ref")
+MERGED = ("location", "pbx_location", "from_number", "to_number", "from_extension",
+          "to_extension", "extension", "line_number", "command_ref")
 
 
 class PbxCallLeg(models.Model):
     """One leg of a call: the voice menu, a queue, or one employee's phone ringing.
 
-    Mango posts a leg's events without waiting for each other, so they arrive in any
+    A PBX posts a leg's events without waiting for each other, so they arrive in any
     order: each event is merged in (``_pbx_merge``). The leg's state is that of its
     newest event (highest ``seq``); an older event arriving late still fills in the
     times and facts it carries.
@@ -28,13 +23,18 @@ class PbxCallLeg(models.Model):
     call_id = fields.Many2one("pbx.call", required=True, ondelete="cascade")
     leg_ref = fields.Char(string="PBX Leg ID", required=True)
     seq = fields.Integer(string="Last Sequence Number")
-    state = fields.Char(string="PBX State", required=True,
-                        help="The leg's state as Mango sent it.")
-    state_label = fields.Char(string="State", compute="_compute_labels")
-    location = fields.Char(string="PBX Location", help="Where the leg is, as Mango sent it.")
-    location_label = fields.Char(string="Location", compute="_compute_labels")
-    from_number = fields.Char(string="Caller Number", help="As Mango sent it.")
-    to_number = fields.Char(string="Called Number", help="As Mango sent it.")
+    state = fields.Selection(
+        [(LegState.RINGING, "Ringing"), (LegState.TALKING, "Talking"),
+         (LegState.ON_HOLD, "On Hold"), (LegState.ENDED, "Ended"), (LegState.OTHER, "Other")],
+        required=True)
+    pbx_state = fields.Char(string="PBX State", help="The leg's state as the PBX sent it.")
+    location = fields.Selection(
+        [(Location.MENU, "Voice Menu"), (Location.QUEUE, "Queue"),
+         (Location.EMPLOYEE, "Employee"), (Location.OTHER, "Other")])
+    pbx_location = fields.Char(string="PBX Location",
+                               help="Where the leg is, as the PBX sent it.")
+    from_number = fields.Char(string="Caller Number", help="As the PBX sent it.")
+    to_number = fields.Char(string="Called Number", help="As the PBX sent it.")
     from_display = fields.Char(string="From", compute="_compute_parties")
     to_display = fields.Char(string="To", compute="_compute_parties")
     from_extension = fields.Char(string="From Extension")
@@ -46,16 +46,10 @@ class PbxCallLeg(models.Model):
     connected_date = fields.Datetime(string="Connected")
     disconnected_date = fields.Datetime(string="Disconnected")
     disconnect_reason = fields.Integer()
+    handed_on = fields.Boolean(
+        help="The voice menu or queue ended normally, passing the caller on to another leg.")
 
     _leg_unique = models.Constraint("UNIQUE(call_id, leg_ref)", "A leg is logged once per call.")
-
-    @api.depends("state", "location")
-    def _compute_labels(self):
-        for leg in self:
-            state, location = STATES.get(leg.state), LOCATIONS.get(leg.location)
-            # pylint: disable=gettext-variable
-            leg.state_label = self.env._(state) if state else leg.state
-            leg.location_label = self.env._(location) if location else leg.location
 
     @api.depends("from_number", "from_extension", "to_number", "to_extension")
     def _compute_parties(self):
@@ -66,14 +60,16 @@ class PbxCallLeg(models.Model):
 
     @api.model
     def _pbx_merge(self, call, event):
-        """Merge one ``events/call`` into its leg (created if new); answers the leg.
+        """Merge one ``LegEvent`` into its leg (created if new); answers the leg.
 
         One statement: concurrent events of a leg never insert it twice.
         """
         when = to_datetime(event.timestamp) or None
-        at_employee = event.location == "abonent" and event.to_extension
+        ended = event.state == LegState.ENDED
+        at_employee = event.location == Location.EMPLOYEE and event.to_extension
         values = {
-            "location": event.location, "from_number": event.from_number,
+            "location": event.location, "pbx_location": event.pbx_location,
+            "from_number": event.from_number,
             "to_number": event.to_number, "from_extension": event.from_extension,
             "to_extension": event.to_extension, "line_number": event.line_number,
             "extension": event.to_extension if at_employee else event.from_extension,
@@ -87,15 +83,17 @@ class PbxCallLeg(models.Model):
             col=SQL.identifier(name)) for name in MERGED)
         self.env.cr.execute(SQL(
             """INSERT INTO pbx_call_leg AS leg (
-                   call_id, leg_ref, seq, state, %(columns)s, appeared_date, connected_date,
-                   disconnected_date, disconnect_reason, create_uid, write_uid, create_date,
-                   write_date)
-               VALUES (%(call)s, %(leg)s, %(seq)s, %(state)s, %(values)s, %(when)s,
-                       %(connected)s, %(disconnected)s, %(reason)s, %(uid)s, %(uid)s,
-                       now() at time zone 'utc', now() at time zone 'utc')
+                   call_id, leg_ref, seq, state, pbx_state, %(columns)s, appeared_date,
+                   connected_date, disconnected_date, disconnect_reason, handed_on, create_uid,
+                   write_uid, create_date, write_date)
+               VALUES (%(call)s, %(leg)s, %(seq)s, %(state)s, %(pbx_state)s, %(values)s,
+                       %(when)s, %(connected)s, %(disconnected)s, %(reason)s, %(handed_on)s,
+                       %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc')
                ON CONFLICT (call_id, leg_ref) DO UPDATE SET
                    seq = GREATEST(leg.seq, EXCLUDED.seq),
                    state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state ELSE leg.state END,
+                   pbx_state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.pbx_state
+                                    ELSE leg.pbx_state END,
                    %(merged)s,
                    appeared_date = LEAST(leg.appeared_date, EXCLUDED.appeared_date),
                    connected_date = LEAST(leg.connected_date, EXCLUDED.connected_date),
@@ -104,14 +102,19 @@ class PbxCallLeg(models.Model):
                        WHEN EXCLUDED.disconnected_date IS NOT NULL
                             AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
                        THEN EXCLUDED.disconnect_reason ELSE leg.disconnect_reason END,
+                   handed_on = CASE
+                       WHEN EXCLUDED.disconnected_date IS NOT NULL
+                            AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
+                       THEN EXCLUDED.handed_on ELSE leg.handed_on END,
                    write_date = EXCLUDED.write_date
                RETURNING id""",
             columns=SQL(", ").join(SQL.identifier(name) for name in MERGED),
             values=SQL(", ").join(SQL("%s", values[name] or None) for name in MERGED),
-            call=call.id, leg=event.leg_ref, seq=event.seq, state=event.call_state, when=when,
-            connected=when if event.call_state in ("Connected", "OnHold") else None,
-            disconnected=when if event.call_state == "Disconnected" else None,
-            reason=event.disconnect_reason if event.call_state == "Disconnected" else 0,
+            call=call.id, leg=event.leg_ref, seq=event.seq, state=event.state,
+            pbx_state=event.pbx_state or None, when=when,
+            connected=when if event.state in LegState.LIVE else None,
+            disconnected=when if ended else None,
+            reason=event.reason if ended else 0, handed_on=ended and event.handed_on,
             uid=self.env.uid, merged=merged))
         leg = self.browse(self.env.cr.fetchone()[0])
         self.invalidate_model()

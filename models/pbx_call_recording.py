@@ -9,7 +9,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..mango import MangoError, codes, events
+from ..mango import MangoError
+from ..pbx.events import RecordingState
 from .pbx_call_chatter import zone_name
 
 _logger = logging.getLogger(__name__)
@@ -47,10 +48,11 @@ class PbxCallRecording(models.Model):
     call_id = fields.Many2one("pbx.call", required=True, ondelete="cascade")
     recording_ref = fields.Char(string="PBX Recording ID", required=True)
     state = fields.Selection(
-        [("recording", "Recording"), ("saved", "Saved"), ("failed", "Not Saved"),
-         ("ready", "Ready to Download")], required=True, default="recording")
+        [(RecordingState.RECORDING, "Recording"), (RecordingState.SAVED, "Saved"),
+         (RecordingState.FAILED, "Not Saved"), (RecordingState.READY, "Ready to Download")],
+        required=True, default=RecordingState.RECORDING)
     pbx_state = fields.Char(string="PBX State",
-                              help="The recording's last state as Mango sent it.")
+                            help="The recording's last state as Mango sent it.")
     extension = fields.Char()
     completion_code = fields.Integer(aggregator=False)
     completion_text = fields.Char(string="Completion", compute="_compute_completion_text")
@@ -74,7 +76,7 @@ class PbxCallRecording(models.Model):
     def _compute_completion_text(self):
         for recording in self:
             code = recording.completion_code
-            recording.completion_text = code and recording.call_id.company_id._mango_describe_code(
+            recording.completion_text = code and recording.call_id.company_id._pbx_describe_code(
                 code)
 
     @api.depends("fetch_error")
@@ -85,22 +87,18 @@ class PbxCallRecording(models.Model):
             recording.fetch_message = error and recording.call_id.company_id._mango_error_message(
                 MangoError(error["reason"], **error["params"]))
 
-    # -- from Mango's notifications ------------------------------------------------------
+    # -- from the PBX's events ------------------------------------------------------------
 
     @api.model
     def _pbx_apply(self, call, event):
+        """Apply a ``RecordingEvent`` to the call's recording (created if new)."""
         recording = call.recording_ids.filtered(lambda rec: rec.recording_ref == event.recording_ref)
-        if isinstance(event, events.RecordAdded):
-            vals = {"state": "ready"}
-        elif event.recording_state == "Completed":
-            saved = not event.completion_code or codes.is_success(event.completion_code)
-            vals = {"state": "saved" if saved else "failed",
-                    "completion_code": event.completion_code}
-        else:  # Started, Continued (in another leg), or a state Mango added since
-            vals = {"state": "recording"}
-        if isinstance(event, events.RecordingEvent):
-            vals["pbx_state"] = event.recording_state
-        if getattr(event, "extension", ""):
+        vals = {"state": event.state}
+        if event.state in (RecordingState.SAVED, RecordingState.FAILED):
+            vals["completion_code"] = event.completion_code
+        if event.pbx_state:
+            vals["pbx_state"] = event.pbx_state
+        if event.extension:
             vals["extension"] = event.extension
         if not recording:
             recording = self.create({**vals, "call_id": call.id,

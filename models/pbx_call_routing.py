@@ -4,12 +4,12 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tools import SQL
 
 from ..mango import MangoClient, MangoError, MangoTimeout, codes
+from ..pbx.events import LegState
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +21,6 @@ ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429
 ROUTE_RETRY_SECONDS = 2.0
 ROUTE_STALE_SECONDS = 45  # a route with no outcome then lost the worker that was sending it
 STALE_PARAMETER = "mango_office.route_stale_seconds"
-AFTER_RESPONSE = "mango_office.after_response"  # the webhook's queue, in the WSGI environ
 
 
 def _lt(message):
@@ -76,15 +75,16 @@ class PbxCallRouting(models.Model):
     def _pbx_route_if_waiting(self, leg, matched=None):
         """Route a known caller whose voice-menu leg just appeared, once per call.
 
-        The command goes to Mango once this transaction has committed and the webhook
-        has answered (``after_response``): neither a slow Mango nor a burst of calls
-        holds up a webhook. ``matched``: the salesperson, extension and name the
-        caller's match just found, which spares reading them again.
+        Answers the work that sends the command (none when there is nothing to send): the
+        journal does it once this transaction has committed, and the webhook once it has
+        answered, so that neither a slow Mango nor a burst of calls holds up a webhook.
+        ``matched``: the salesperson, extension and name the caller's match just found,
+        which spares reading them again.
         """
         self.ensure_one()
-        if self.direction != "incoming" or self.route_status or leg.state != "Appeared" \
-                or not self._pbx_waiting_for_employee():
-            return
+        if self.direction != "incoming" or self.route_status \
+                or leg.state != LegState.RINGING or not self._pbx_waiting_for_employee():
+            return ()
         if matched:
             user, extension, name = matched
         else:
@@ -101,21 +101,22 @@ class PbxCallRouting(models.Model):
         else:
             status = "pending"
         vals = {"route_status": status, "route_user_id": user.id}
+        work = ()
         if status == "pending":
             vals.update(route_command_ref=MangoClient.new_command_id("route"),
                         route_leg_ref=leg.leg_ref, route_date=fields.Datetime.now())
             command = {"call_id": leg.leg_ref, "to_number": extension, "display_name": name,
                        "command_ref": vals["route_command_ref"]}
-            self.env.cr.postcommit.add(functools.partial(after_response, functools.partial(
-                _send_route, self.env.cr.dbname, self.id, command, profile)))
+            work = (functools.partial(_send_route, self.env.cr.dbname, self.id, command,
+                                      profile),)
         self.write(vals)
+        return work
 
     def _pbx_apply_route_result(self, result):
         self.ensure_one()
         self._pbx_route_lock()
-        success = codes.is_success(result.result)
-        self.write({"route_status": "routed" if success else "failed",
-                    "route_code": result.result, "route_error": False})
+        self.write({"route_status": "routed" if result.ok else "failed",
+                    "route_code": result.code, "route_error": False})
 
     def _pbx_route_lock(self, condition=None):
         """Lock this call's row for the transaction, before the ORM writes it; False when
@@ -152,7 +153,7 @@ class PbxCallRouting(models.Model):
         if self.route_status != "pending" or self.route_command_ref != command_ref:
             return None
         leg = self.leg_ids.filtered(lambda leg: leg.leg_ref == self.route_leg_ref)
-        if leg.state != "Appeared" or not self._pbx_waiting_for_employee():
+        if leg.state != LegState.RINGING or not self._pbx_waiting_for_employee():
             self._pbx_route_outcome(command_ref, error=MangoError(CALLER_LEFT))
             return None
         return {
@@ -207,16 +208,6 @@ class PbxCallRouting(models.Model):
             _send_route(self.env.cr.dbname, call.id, {"command_ref": call.route_command_ref})
             if not Cron._commit_progress(1):
                 break
-
-
-def after_response(func):
-    """Run ``func`` once the webhook has answered Mango (see the controller), in the
-    same worker; elsewhere (a reprocessing, a cron), now."""
-    queue = request.httprequest.environ.get(AFTER_RESPONSE) if request else None
-    if queue is None:
-        func()
-    else:
-        queue.append(func)
 
 
 def _send_route(dbname, call_id, command, profile=None):

@@ -6,10 +6,12 @@ from odoo import api, fields, models
 from odoo.tools.translate import LazyTranslate
 
 from ..mango import MangoError
+from ..pbx.events import Tracking
 
-DYNAMIC = 1
 TRIES = 10
 VISITOR_BATCH = 50
+# the call's kind of call tracking for each neutral one
+DCT_TYPES = {Tracking.NONE: "0", Tracking.DYNAMIC: "1", Tracking.STATIC: "2"}
 
 _lt = LazyTranslate(__name__)
 
@@ -62,12 +64,13 @@ class PbxCallTracking(models.Model):
                 "").join(rows)
 
     def _pbx_track(self, number, kind):
-        """Keep the call tracking number; queue the visitor of a dynamic one, once."""
+        """Keep the call tracking number; queue the visitor of a dynamic one, once.
+        ``kind``: a ``Tracking``, "" when the PBX did not say."""
         self.ensure_one()
         if not number or self.dct_number:
             return
-        vals = {"dct_number": number, "dct_type": str(kind) if kind in (0, 1, 2) else False}
-        if kind == DYNAMIC:
+        vals = {"dct_number": number, "dct_type": DCT_TYPES.get(kind, False)}
+        if kind == Tracking.DYNAMIC:
             vals.update(dct_state="queued", dct_next=fields.Datetime.now())
             self.env.ref("mango_office.ir_cron_mango_fetch_visitors")._trigger()
         self.write(vals)

@@ -6,15 +6,16 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
-from ..mango import MangoClient, MangoError, codes
+from ..mango import MangoClient, MangoError
 from ..mango.numbers import classify, display
+from ..pbx.events import Command, LegState, Location
 
 BUS_TYPE = "mango_office/call"
 LIST_BUS_TYPE = "mango_office/calls"
 REFUSED_BUS_TYPE = "mango_office/call_refused"
 # the command id of a transfer or hang-up sent from a card: which call, which user
 CARD_COMMAND = re.compile(r"card(\d+)u(\d+)-[0-9a-f]+")
-LIVE = ("Connected", "OnHold")
+LIVE = LegState.LIVE
 HISTORY = 5  # earlier calls of the number on the card
 # a leg still "ringing" or "talking" after this long lost its last notification: its card
 # is not brought back on a reload (reconciliation completes the call later)
@@ -65,8 +66,8 @@ class PbxCallWeb(models.Model):
         Extension = self.env["pbx.extension"]
         by_user = {}
         for leg in self.leg_ids:
-            user = leg.location == "abonent" and Extension._pbx_user(self.company_id,
-                                                                       leg.extension)
+            user = leg.location == Location.EMPLOYEE and Extension._pbx_user(self.company_id,
+                                                                              leg.extension)
             if user:
                 by_user[user] = by_user.get(user, leg.browse()) | leg
         return by_user
@@ -80,7 +81,7 @@ class PbxCallWeb(models.Model):
         if mine.filtered(lambda leg: leg.state in LIVE):
             return "talking", False
         answered = others.filtered("connected_date")
-        ringing = mine.filtered(lambda leg: leg.state == "Appeared" and not any(
+        ringing = mine.filtered(lambda leg: leg.state == LegState.RINGING and not any(
             other.connected_date >= (leg.appeared_date or datetime.min) for other in answered))
         if ringing and self.state in ("ringing", "talking"):
             return "ringing", False
@@ -191,7 +192,7 @@ class PbxCallWeb(models.Model):
         last = mine.sorted(lambda leg: leg.disconnected_date or datetime.min)[-1:]
         code = self.disconnect_reason if self.summary_received else last.disconnect_reason
         return {"outcome": outcome,
-                "reason": code and self.company_id._mango_describe_code(code) or ""}
+                "reason": code and self.company_id._pbx_describe_code(code) or ""}
 
     @api.model
     def pbx_my_cards(self):
@@ -203,7 +204,7 @@ class PbxCallWeb(models.Model):
         if not extensions:
             return []
         legs = self.env["pbx.call.leg"].sudo().search([
-            ("location", "=", "abonent"), ("state", "!=", "Disconnected"),
+            ("location", "=", Location.EMPLOYEE), ("state", "!=", LegState.ENDED),
             ("appeared_date", ">=", fields.Datetime.now() - timedelta(hours=CARD_HOURS)),
             ("call_id.state", "in", ("ringing", "talking")),
             Domain.OR([("extension", "=", ext.extension), ("call_id.company_id", "=",
@@ -259,7 +260,7 @@ class PbxCallWeb(models.Model):
         self.ensure_one()
         call = self.sudo()
         extension = self.env["pbx.extension"]._pbx_extension(call.company_id, self.env.user)
-        leg = call.leg_ids.filtered(lambda leg: extension and leg.location == "abonent"
+        leg = call.leg_ids.filtered(lambda leg: extension and leg.location == Location.EMPLOYEE
                                     and leg.extension == extension and leg.state in LIVE)
         if not leg:
             raise UserError(self.env._("You are not talking on this call: only the employee "
@@ -300,7 +301,7 @@ class PbxCallWeb(models.Model):
     def _pbx_refusal(self, command, error):
         """Mango's refusal of a command sent from the card, in words."""
         reason = self.company_id._mango_error_message(error)
-        if command == "transfer":
+        if command == Command.TRANSFER:
             return self.env._("Mango did not transfer the call: %(reason)s", reason=reason)
         return self.env._("Mango did not hang up: %(reason)s", reason=reason)
 
@@ -313,12 +314,11 @@ class PbxCallWeb(models.Model):
         call = self.browse(int(match[1]) if match else ()).exists().filtered(
             lambda call: call.company_id == company)
         user = self.env["res.users"].browse(int(match[2]) if call else ()).exists()
-        if user and not codes.is_success(result.result):
+        if user and not result.ok:
             call = call.with_context(lang=user.lang or None)
             user.partner_id._bus_send(REFUSED_BUS_TYPE, {
                 "call_id": call.id,
-                "message": call._pbx_refusal(result.command,
-                                               MangoError.from_code(result.result))})
+                "message": call._pbx_refusal(result.command, MangoError.from_code(result.code))})
         return call
 
     # -- the call list and click-to-call ------------------------------------------------------

@@ -11,7 +11,6 @@ from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError
 from odoo.tools import SQL
 
-from ..mango import events
 from .pbx_call_display import offer_only
 
 _logger = logging.getLogger(__name__)
@@ -28,9 +27,9 @@ CONCURRENT = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected,
 
 
 class PbxEvent(models.Model):
-    """The journal of authenticated Mango notifications, exactly as received.
+    """The journal of authenticated PBX notifications, exactly as received.
 
-    A row is committed before its notification is applied, so that nothing Mango sent
+    A row is committed before its notification is applied, so that nothing the PBX sent
     is ever lost: a notification that cannot be applied stays here as an Error, with the
     reason, until an administrator reprocesses it. A replay (same path and same signed
     body) finds its row and changes nothing.
@@ -72,25 +71,34 @@ class PbxEvent(models.Model):
     # -- receiving ---------------------------------------------------------------------
 
     @api.model
-    def _receive(self, company, path, raw_json, notification, error=None):
+    def _receive(self, company, path, raw_json, notification=None, error=None):
         """Journal one authenticated notification, commit, then apply it.
 
-        ``notification`` is what ``parse_notification`` made of it, or None with the
-        InvalidNotification ``error``: then it is journaled as an Error. Answers the
-        journal row, or an empty recordset for a replay.
+        ``notification`` is the neutral event (``pbx.events``) the PBX's package made of
+        it, parsed here with the company's provider when not given; or None with the
+        package's ``error`` for values that cannot be applied (its ``entry_ref`` when it
+        could be read): then it is journaled as an Error.
+
+        Answers ``(journal row, work)``: the row is empty for a replay; ``work`` is what to
+        do once the PBX has its answer (callables of no argument), for the webhook to run
+        after answering.
         """
-        entry_ref = error.entry_ref if error else getattr(notification, "entry_ref", "")
+        if notification is None and error is None:
+            try:
+                notification = company._pbx_provider().parse(path, raw_json)
+            except ValueError as invalid:
+                error = invalid
+        entry_ref = getattr(error if error else notification, "entry_ref", "")
         event = self._journal(company, path, raw_json, entry_ref, error)
         if not event:
-            _logger.info("Mango notification %s replayed: already in the journal", path)
-            return event
+            _logger.info("PBX notification %s replayed: already in the journal", path)
+            return event, []
         self.env.cr.commit()  # from here on, the notification cannot be lost
         if error:
-            _logger.warning("Mango notification %s (journal #%s) cannot be applied: %s",
+            _logger.warning("PBX notification %s (journal #%s) cannot be applied: %s",
                             path, event.id, error)
-        else:
-            event._process(notification, company)
-        return event
+            return event, []
+        return event, event._process(notification, company)
 
     def _journal(self, company, path, raw_json, entry_ref, error=None):
         digest = hashlib.sha256(f"{path}\n{raw_json}".encode()).hexdigest()
@@ -111,7 +119,8 @@ class PbxEvent(models.Model):
     # -- applying ------------------------------------------------------------------------
 
     def _process(self, notification=None, company=None):
-        """Apply each row in its own transaction, committed; never raises.
+        """Apply each row in its own transaction, committed; never raises. Answers the
+        work to do once the PBX has its answer: the caller does it (``_run``).
 
         Concurrent notifications of one call are serialised on the call's row: the
         transaction that has to wait is rolled back and tried again on a fresh snapshot.
@@ -119,34 +128,38 @@ class PbxEvent(models.Model):
         call may have been created by a notification committed meanwhile. ``company``
         (the row's, known to the webhook) spares reading the row again.
         """
+        work = []
         for event in self:
             owner = company or event.company_id
-            state, call, created = event._try(notification, owner)
+            state, call, created, done_after = event._try(notification, owner)
             if state == "waiting":
-                state, call, created = event._try(notification, owner)
+                state, call, created, done_after = event._try(notification, owner)
+            work += done_after
             if created:
                 self.env.cr.execute(SQL(
                     """SELECT id FROM pbx_event WHERE company_id = %s AND entry_ref = %s
                                                    AND state = 'waiting' ORDER BY id""",
                     owner.id, getattr(notification, "entry_ref", None) or call.entry_ref))
                 for pending in self.browse(row[0] for row in self.env.cr.fetchall()):
-                    pending._try(None, owner)
+                    work += pending._try(None, owner)[3]
+        return work
 
     def _try(self, notification, company):
-        """Apply this row; commit; answer (state, call, whether the call was created)."""
+        """Apply this row; commit; answer (state, call, whether the call was created, the
+        work to do after the PBX's answer)."""
         self.ensure_one()
         cr = self.env.cr
         for attempt in range(1, MAX_TRIES + 1):
             try:
                 if notification is None:
-                    notification = events.parse_notification(self.path, self.payload)
+                    notification = company._pbx_provider().parse(self.path, self.payload)
                 # no savepoint: the row is committed, a failure rolls back the rest
-                call, state, created = self.env["pbx.call"].with_company(
+                call, state, created, work = self.env["pbx.call"].with_company(
                     company)._pbx_apply(company, notification)
                 self.env.flush_all()
                 self._set_state(state, call)
                 cr.commit()
-                return state, call, created
+                return state, call, created, list(work)
             except CONCURRENT as error:
                 cr.rollback()
                 if attempt == MAX_TRIES:
@@ -156,13 +169,13 @@ class PbxEvent(models.Model):
                 time.sleep(random.uniform(0.01, min(0.05 * 2 ** attempt, MAX_PAUSE)))
             except Exception as error:  # noqa: BLE001 - journaled as an error, never lost
                 failure = f"{error.__class__.__name__}: {error}"
-                _logger.warning("Mango notification #%s could not be applied: %s", self.id,
+                _logger.warning("PBX notification #%s could not be applied: %s", self.id,
                                 failure)
                 break
         cr.rollback()
         self._set_state("error", error=failure)
         cr.commit()
-        return "error", self.env["pbx.call"], False
+        return "error", self.env["pbx.call"], False, []
 
     def _set_state(self, state, call=None, error=False):
         self.env.cr.execute(SQL(
@@ -177,7 +190,7 @@ class PbxEvent(models.Model):
     def action_reprocess(self):
         """Apply these notifications again, oldest first, after a fix."""
         for event in self.sudo().sorted("id"):
-            event._process()
+            self._run(event._process())
         states = dict(self._fields["state"]._description_selection(self.env))
         counts = {}
         for event in self:
@@ -207,9 +220,16 @@ class PbxEvent(models.Model):
                                 "ORDER BY event.id LIMIT %s", pending, PENDING_BATCH))
         found = self.browse(row[0] for row in self.env.cr.fetchall())
         events = found.try_lock_for_update()  # those a worker is applying now: the next run
-        events._process()
+        self._run(events._process())
         remaining = 0
         if len(found) == PENDING_BATCH:
             self.env.cr.execute(SQL("SELECT count(*) FROM pbx_event event WHERE %s", pending))
             remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._commit_progress(len(events), remaining=remaining)
+
+    @api.model
+    def _run(self, work):
+        """Do now the work ``_process`` left for after the PBX's answer: nobody waits for
+        an answer here (a cron, a reprocessing)."""
+        for func in work:
+            func()

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import ormcache
 
 from ..mango import MangoClient, MangoError
-from ..mango.codes import describe
+from ..pbx.providers import provider
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
 MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
@@ -15,6 +15,9 @@ PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_rou
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    pbx_provider = fields.Selection(
+        [("mango", "Mango Office")], string="PBX", default="mango", required=True,
+        help="The cloud PBX of this company: its package reads what the PBX posts.")
     mango_api_url = fields.Char(
         string="Mango API Address", default=MangoClient.DEFAULT_URL,
         help="Where Odoo sends its requests to Mango: leave it as it is unless Mango's support "
@@ -155,8 +158,14 @@ class ResCompany(models.Model):
             params["meaning"] = self.env._(meaning)  # pylint: disable=gettext-variable
         return self.env._(error.reason, **params)  # pylint: disable=gettext-variable
 
-    def _mango_describe_code(self, code):
-        return self.env._(describe(code))  # pylint: disable=gettext-variable
+    def _pbx_provider(self):
+        """What the call log needs of this company's PBX package (``pbx.providers``)."""
+        self.ensure_one()
+        return provider(self.pbx_provider or "mango")
+
+    def _pbx_describe_code(self, code):
+        """A result or disconnect code of this company's PBX, in the user's language."""
+        return self.env._(self._pbx_provider().describe(code))  # pylint: disable=gettext-variable
 
     mango_autolead = fields.Selection(
         [("off", "Off"), ("answered", "Answered calls"), ("missed", "Missed calls"),

@@ -80,7 +80,7 @@ class TestRights(MangoCase):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 call.write(vals)
         with self.assertRaises(AccessError):
-            call.leg_ids.write({"state": "Connected"})
+            call.leg_ids.write({"state": "talking"})
         partner = self.env["res.partner"].create({"name": "Новый клиент"})
         call.write({"partner_id": partner.id})
         self.assertEqual(call.partner_id, partner)
@@ -142,7 +142,7 @@ class TestTwoCompanies(MangoCase):
 
     def test_a_signature_of_the_other_pbx_is_refused(self):
         path, payload = incoming_call("B3", "79161234567")[0]
-        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+        with self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING"):
             self.assertEqual(self.post(path, payload, key="key-b", salt=self.company.sudo()
                                        .mango_api_salt).status_code, 403)
 

@@ -3,7 +3,6 @@ import ast
 from odoo import Command, api
 from odoo.tests import TransactionCase, tagged
 
-from ..mango import parse_notification
 from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 from . import test_concurrency
@@ -233,8 +232,7 @@ class TestAutoleadConcurrency(TransactionCase):
             company = env["res.company"].browse(self.env.company.id)
             for path, payload in notifications:
                 raw = dumps(payload)
-                env["pbx.event"]._receive(company, path, raw,
-                                            parse_notification(path, raw))
+                env["pbx.event"]._receive(company, path, raw)
 
     def assert_one_lead(self, calls):
         self.assertEqual(self.commit_sql(

@@ -207,9 +207,9 @@ class TestChatter(MangoCase):
         russian = call.with_context(lang="ru_RU")
         russian.invalidate_recordset(["disconnect_reason_text"])
         self.assertEqual(russian.disconnect_reason_text, "Нет ответа")
-        self.assertEqual(self.company.with_context(lang="ru_RU")._mango_describe_code(2219),
-                         self.company.with_context(lang="ru_RU")._mango_describe_code(2210))
-        self.assertEqual(self.company._mango_describe_code(2219),
+        self.assertEqual(self.company.with_context(lang="ru_RU")._pbx_describe_code(2219),
+                         self.company.with_context(lang="ru_RU")._pbx_describe_code(2210))
+        self.assertEqual(self.company._pbx_describe_code(2219),
                          "The PBX account is restricted")
 
     def test_fetch_errors_are_not_lost_with_mango_down(self):

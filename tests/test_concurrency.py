@@ -7,7 +7,6 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
-from ..mango import parse_notification
 from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 
@@ -45,8 +44,7 @@ class TestConcurrentNotifications(TransactionCase):
                     env = api.Environment(cr, api.SUPERUSER_ID, {})
                     company = env["res.company"].browse(company_id)
                     barrier.wait()
-                    retrying(lambda: env["pbx.event"]._receive(
-                        company, path, raw, parse_notification(path, raw)), env)
+                    retrying(lambda: env["pbx.event"]._receive(company, path, raw), env)
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 

@@ -15,7 +15,7 @@ class TestWebhookFuzz(MangoCase):
     """Signed but mutated bodies on every path: never a 500, nothing authenticated lost."""
 
     @mute_logger("odoo.addons.mango_office.models.pbx_event",
-                 "odoo.addons.mango_office.controllers.main")
+                 "odoo.addons.mango_office.controllers.mango")
     @settings(max_examples=1000, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())

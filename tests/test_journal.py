@@ -58,11 +58,11 @@ class TestNothingLost(MangoCase):
         transferred = {**first, "seq": 2, "call_state": "Transferred", "location": "ivr.7"}
         self.post_all([("events/call", first), ("events/call", transferred)])
         leg = self.calls("J3").leg_ids
-        self.assertRecordValues(leg, [{"state": "Transferred", "state_label": "Transferred",
-                                       "location": "ivr.7", "location_label": "ivr.7"}])
+        self.assertRecordValues(leg, [{"state": "other", "pbx_state": "Transferred",
+                                       "location": "other", "pbx_location": "ivr.7"}])
         summary = {**incoming_call("J3", "79161234567")[-1][1], "call_direction": 7}
         self.post_all([("events/summary", summary)])
-        self.assertRecordValues(self.calls("J3"), [{"direction": "other", "mango_direction": 7}])
+        self.assertRecordValues(self.calls("J3"), [{"direction": "other", "pbx_direction": 7}])
         self.assertEqual(set(self.journal().mapped("state")), {"processed"})
 
     def test_values_that_cannot_be_stored_are_errors_not_losses(self):

@@ -67,7 +67,7 @@ class TestOrder(MangoCase):
         self.assertRecordValues(call, [{"state": "ended", "user_id": self.rep.id}])
         self.assertAlmostEqual(call.talk_time * 3600, 42)
         leg = call.leg_ids.filtered(lambda leg: leg.extension == "101")
-        self.assertRecordValues(leg, [{"state": "Disconnected", "seq": 3}])
+        self.assertRecordValues(leg, [{"state": "ended", "pbx_state": "Disconnected", "seq": 3}])
         self.assertEqual((leg.connected_date - leg.appeared_date).total_seconds(), 5)
         self.assertEqual(call.start_date.timestamp(), 1767261600)
 

@@ -13,7 +13,9 @@ from ..mango.emulator import MangoEmulator, incoming_call, outgoing_call
 from ..mango.events import (CallEvent, CommandResult, Dtmf, InvalidNotification,
                             MalformedNotification, Other, Ping, RecordAdded, RecordingEvent,
                             SmsStatus, Summary)
+from ..mango.neutral import to_pbx
 from ..mango.signing import dumps, form_body, sign, signature_ok
+from ..pbx import events as pbx
 from .fuzzing import SAMPLES, mutations
 
 VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"
@@ -95,13 +97,67 @@ class TestNotificationParsing(BaseCase):
         self.assertIsInstance(parse_notification("/ping/", ""), Ping)
 
     def test_summary_outcome(self):
-        answered, missed = (parse_notification("events/summary", dumps(calls[-1][1]))
+        answered, missed = (to_pbx(parse_notification("events/summary", dumps(calls[-1][1])))
                             for calls in (incoming_call("A", "7916"),
                                           incoming_call("M", "7916", answered=False)))
-        self.assertTrue(answered.answered)
+        self.assertIsInstance(answered, pbx.CallSummary)
+        self.assertEqual((answered.answered, answered.direction, answered.pbx_direction),
+                         (True, pbx.Direction.INCOMING, 1))
         self.assertFalse(missed.answered)
-        self.assertEqual(parse_notification(
-            "events/summary", dumps(outgoing_call("O", "101", "7916")[-1][1])).direction, 2)
+        outgoing = parse_notification("events/summary",
+                                      dumps(outgoing_call("O", "101", "7916")[-1][1]))
+        self.assertEqual(outgoing.direction, 2)
+        self.assertEqual((to_pbx(outgoing).direction, to_pbx(outgoing).pbx_direction),
+                         (pbx.Direction.OUTGOING, 2))
+
+    def test_neutral_leg_events(self):
+        """Mango's states, locations and its 1100 in the call log's words."""
+        call = incoming_call("N", "79161234567", extension="101")
+        legs = [to_pbx(parse_notification(path, dumps(payload)))
+                for path, payload in call if path == "events/call"]
+        self.assertTrue(all(isinstance(leg, pbx.LegEvent) for leg in legs))
+        menu, employee = legs[0], [leg for leg in legs if leg.location == pbx.Location.EMPLOYEE]
+        self.assertEqual((menu.state, menu.pbx_state, menu.location, menu.pbx_location),
+                         (pbx.LegState.RINGING, "Appeared", pbx.Location.MENU, "ivr"))
+        menu_end = [leg for leg in legs if leg.location == pbx.Location.MENU][-1]
+        self.assertEqual((menu_end.state, menu_end.reason, menu_end.handed_on),
+                         (pbx.LegState.ENDED, 1100, True))
+        self.assertEqual([leg.state for leg in employee],
+                         [pbx.LegState.RINGING, pbx.LegState.TALKING, pbx.LegState.ENDED])
+        self.assertFalse(any(leg.handed_on for leg in employee))
+        newer = to_pbx(parse_notification("events/call", (
+            '{"entry_id":"E","call_id":"c","seq":1,"timestamp":1,"call_state":"Transferred",'
+            '"location":"x.1","dct":{"number":"74950000000","type":1}}')))
+        self.assertEqual((newer.state, newer.pbx_state, newer.location, newer.pbx_location),
+                         (pbx.LegState.OTHER, "Transferred", pbx.Location.OTHER, "x.1"))
+        self.assertEqual((newer.tracking_number, newer.tracking_type),
+                         ("74950000000", pbx.Tracking.DYNAMIC))
+
+    def test_neutral_recordings_results_and_the_rest(self):
+        def neutral(path, payload):
+            return to_pbx(parse_notification(path, dumps(payload)))
+
+        recording = {"recording_id": "r", "entry_id": "E", "call_id": "c", "extension": "101"}
+        self.assertEqual(
+            [neutral("events/recording", {**recording, "recording_state": state,
+                                          "completion_code": code}).state
+             for state, code in (("Started", 0), ("Completed", 1000), ("Completed", 4002),
+                                 ("Paused", 0))],
+            [pbx.RecordingState.RECORDING, pbx.RecordingState.SAVED,
+             pbx.RecordingState.FAILED, pbx.RecordingState.RECORDING])
+        self.assertEqual(neutral("events/record/added", {"entry_id": "E", "recording_id": "r"}),
+                         pbx.RecordingEvent("r", "E", pbx.RecordingState.READY))
+        self.assertEqual(neutral("result/call/hangup", {"command_id": "c", "result": "4101"}),
+                         pbx.CommandResult(pbx.Command.HANGUP, "c", 4101, ok=False))
+        self.assertEqual(neutral("result/route", {"command_id": "c", "result": 1000}),
+                         pbx.CommandResult(pbx.Command.ROUTE, "c", 1000, ok=True))
+        self.assertEqual(neutral("events/dtmf", {"seq": 2, "dtmf": "12", "call_id": "c",
+                                                 "entry_id": "E"}),
+                         pbx.Dtmf("E", "c", "12", seq=2))
+        for path, payload in (("events/sms", {"command_id": "s", "reason": 1000}),
+                              ("events/record/tagged", {"entry_id": "E"}), ("ping", {})):
+            with self.subTest(path=path):
+                self.assertEqual(neutral(path, payload), pbx.Other(kind=path))
 
     def test_not_a_notification(self):
         for path, json_str in (("events/call", "{"), ("events/call", "[]"),

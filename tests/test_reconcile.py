@@ -46,13 +46,13 @@ class TestReconciliation(MangoCase):
         self.assertEqual(len(self.emulator.requests_to("stats/result")), 3)
         self.assertRecordValues(self.calls("K1") | self.calls("K2") | self.calls("K3")
                                 | self.calls("K4"), [
-            {"entry_id": "K1", "state": "answered", "user_id": self.rep.id,
+            {"entry_ref": "K1", "state": "answered", "user_id": self.rep.id,
              "direction": "incoming"},
-            {"entry_id": "K2", "state": "missed", "user_id": self.rep2.id,
+            {"entry_ref": "K2", "state": "missed", "user_id": self.rep2.id,
              "direction": "incoming"},
-            {"entry_id": "K3", "state": "answered", "user_id": self.rep.id,
+            {"entry_ref": "K3", "state": "answered", "user_id": self.rep.id,
              "direction": "incoming"},
-            {"entry_id": "K4", "state": "answered", "user_id": self.rep.id,
+            {"entry_ref": "K4", "state": "answered", "user_id": self.rep.id,
              "direction": "outgoing"}])
         self.assertEqual(self.calls("K3").recording_ids.mapped("fetch_state"), ["queued"])
         self.assertEqual(self.calls("K2").activity_ids.user_id, self.rep2,

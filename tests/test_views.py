@@ -14,7 +14,7 @@ from .common import MangoCase
 GROUPABLE_TYPES = {"boolean", "char", "date", "datetime", "integer", "many2one", "many2many",
                    "selection", "tags"}
 TECHNICAL = {"from_number", "to_number", "line_number", "external_e164", "entry_ref", "leg_ids",
-             "event_ids", "route_status", "route_message", "route_user_id", "mango_direction",
+             "event_ids", "route_status", "route_message", "route_user_id", "pbx_direction",
              "disconnect_reason", "summary_received"}
 PLUMBING = {"route_taken", "route_command_ref", "route_leg_ref", "route_date", "dct_next",
             "dct_tries", "summary_data", "route_error", "dct_data", "create_uid",
@@ -129,7 +129,7 @@ class TestViews(MangoCase):
         self.assertEqual(call.line_id.name, "Москва")
         self.assertEqual(call.user_id.name, "Борис Иванов")
         self.assertEqual(call.disconnect_reason_text, "Звонок завершён звонящим")
-        employee_leg = call.leg_ids.filtered(lambda leg: leg.location == "abonent")
+        employee_leg = call.leg_ids.filtered(lambda leg: leg.location == "employee")
         self.assertEqual((employee_leg.from_display, employee_leg.to_display),
                          ("+380 67 123 4567", "Борис Иванов"))
         shown = call.read([name for name in self.form_fields(self.boris)

@@ -15,7 +15,7 @@ class TestWebhookAuthentication(MangoCase):
 
     def test_bad_signature_is_refused_and_logged_without_secrets(self):
         path, payload = incoming_call("E-bad", "79161234567")[0]
-        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING") as logs:
             response = self.post(path, payload, salt="not-the-salt")
         self.assertEqual(response.status_code, 403)
         self.assertNothingWritten()
@@ -26,7 +26,7 @@ class TestWebhookAuthentication(MangoCase):
 
     def test_unknown_pbx_is_refused(self):
         path, payload = incoming_call("E-key", "79161234567")[0]
-        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+        with self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING"):
             response = self.post(path, payload, key="other-pbx", salt=SALT)
         self.assertEqual(response.status_code, 403)
         self.assertNothingWritten()
@@ -35,7 +35,7 @@ class TestWebhookAuthentication(MangoCase):
         path, payload = incoming_call("E-tamper", "79161234567")[0]
         body = {"vpbx_api_key": KEY, "sign": sign(KEY, dumps(payload), SALT),
                 "json": dumps({**payload, "entry_id": "E-other"})}
-        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+        with self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING"):
             response = self.url_open(f"/mango/{path}", data=body)
         self.assertEqual(response.status_code, 403)
         self.assertNothingWritten()
@@ -66,7 +66,7 @@ class TestWebhookAuthentication(MangoCase):
     def test_a_company_without_signing_key_refuses_in_words(self):
         self.company.mango_api_salt = False
         path, payload = incoming_call("E-nosalt", "79161234567")[0]
-        with self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING") as logs:
             response = self.post(path, payload)
         self.assertEqual(response.status_code, 403)
         self.assertIn("signing key", logs.output[0])
@@ -78,7 +78,7 @@ class TestWebhookAuthentication(MangoCase):
         for key, signature in ((KEY, "подпись"), (KEY + "\x00", sign(KEY, json_str, SALT)),
                                ("k" * 5000, "x"), (KEY, sign(KEY, json_str, SALT) + "\x00")):
             with self.subTest(key=key[:20], signature=signature[:20]), \
-                    self.assertLogs("odoo.addons.mango_office.controllers.main", "WARNING"):
+                    self.assertLogs("odoo.addons.mango_office.controllers.mango", "WARNING"):
                 body = {"vpbx_api_key": key, "sign": signature, "json": json_str}
                 self.assertEqual(self.url_open(f"/mango/{path}", data=body).status_code, 403)
         self.assertNothingWritten()
@@ -153,7 +153,7 @@ class TestCallLog(MangoCase):
             self.post(path, payload)
         call = self.calls("E6")
         self.assertEqual(call.state, "ended")
-        self.assertEqual(set(call.leg_ids.mapped("state")), {"Disconnected"})
+        self.assertEqual(set(call.leg_ids.mapped("state")), {"ended"})
 
     def test_summary_first_is_final(self):
         notifications = incoming_call("E7", "79161234567")

@@ -1,13 +1,12 @@
-import json
 import logging
 
-from odoo import http, modules
+from odoo import http
 from odoo.http import request
 
 from ..mango import signature_ok
 from ..mango.events import (InvalidNotification, MalformedNotification, Ping, normalize_path,
                             parse_notification)
-from ..models.pbx_call_routing import AFTER_RESPONSE
+from ..mango.neutral import to_pbx
 
 _logger = logging.getLogger(__name__)
 
@@ -18,8 +17,10 @@ class MangoWebhook(http.Controller):
     """Receives the signed notifications Mango posts to ``<base>/mango/<path>``.
 
     403 and nothing written for an unknown PBX or a bad signature; 400 and nothing
-    written for what is not a notification; otherwise the notification is journaled
-    and committed before it is applied, and Mango gets its 200 whatever happens next.
+    written for what is not a notification; otherwise the notification, said as a
+    neutral event, is handed to the journal (``pbx.event._receive``), which commits it
+    before applying it, and Mango gets its 200 whatever happens next. What the journal
+    leaves for after the answer (the routing command) runs once Mango has it.
     """
 
     @http.route(["/mango", "/mango/<path:subpath>"], type="http", auth="public",
@@ -40,26 +41,22 @@ class MangoWebhook(http.Controller):
             return self._answer(403, "forbidden")
         try:
             path = normalize_path(subpath)
-            notification, error = parse_notification(path, raw_json), None
+            notification = parse_notification(path, raw_json)
         except InvalidNotification as invalid:
-            notification, error = None, invalid
+            notification, event, error = None, None, invalid
         except MalformedNotification as malformed:
             _logger.warning("Mango notification %s is not one: %s", subpath[:64], malformed)
             return self._answer(400, str(malformed))
-        if isinstance(notification, Ping):
-            return self._answer(200)
-        # what is to be sent to Mango once it has its answer (routing commands); the test
-        # runner's requests keep their cursor to the end, so there it is sent before
-        after = []
-        if not modules.module.current_test:
-            request.httprequest.environ[AFTER_RESPONSE] = after
+        else:
+            if isinstance(notification, Ping):
+                return self._answer(200)
+            event, error = to_pbx(notification), None
         # texts stored while applying it are written in the company's language
-        request.env["pbx.event"].sudo().with_company(company).with_context(
+        _row, work = request.env["pbx.event"].sudo().with_company(company).with_context(
             lang=company._mango_profile().lang or None)._receive(
-                company, path, raw_json, notification, error)
+                company, path, raw_json, event, error)
         response = self._answer(200)
-        for func in after:
-            response.call_on_close(func)
+        self._after_answer(response, work)
         return response
 
     @http.route("/mango", type="http", auth="public", methods=["GET"], save_session=False)
@@ -81,7 +78,12 @@ class MangoWebhook(http.Controller):
         return company, None
 
     @staticmethod
+    def _after_answer(response, work):
+        """Do ``work`` (callables) in this worker once Mango has its answer."""
+        for func in work:
+            response.call_on_close(func)
+
+    @staticmethod
     def _answer(status, error=None):
         body = {"result": 1000} if status == 200 else {"error": error}
-        return request.make_response(json.dumps(body), status=status,
-                                     headers=[("Content-Type", "application/json")])
+        return request.make_json_response(body, status=status)

@@ -1,0 +1,24 @@
+"""Which package speaks for each PBX a company may choose (``res.company.pbx_provider``).
+
+A provider is what the call log needs of a PBX's package on the inbound side:
+
+* ``parse(path, raw_json)``: a journaled notification as a neutral event (``pbx.events``);
+  raises the package's ``ValueError`` (with ``entry_ref`` when it could be read) for one
+  whose values cannot be applied;
+* ``describe(code)``: one of its result or disconnect codes in English words, marked for
+  translation (the Odoo side translates them when it shows them).
+"""
+from collections import namedtuple
+
+from ..mango import neutral as mango
+
+Provider = namedtuple("Provider", "parse describe")
+
+PROVIDERS = {
+    "mango": Provider(parse=mango.parse, describe=mango.describe),
+}
+
+
+def provider(name):
+    """The provider of this name; KeyError for a PBX no package speaks for."""
+    return PROVIDERS[name]
