@@ -25,8 +25,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from mango.emulator import incoming_call, stats_row  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
+from emulators.mango import incoming_call, stats_row  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("live_workers", ROOT / "tests" / "live_workers.py")
 live_workers = importlib.util.module_from_spec(_spec)

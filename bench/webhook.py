@@ -27,8 +27,9 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mango.emulator import MangoEmulator, incoming_call  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
+from emulators.mango import MangoEmulator, incoming_call  # noqa: E402
 from mango.signing import form_body  # noqa: E402
 
 WARM_UP = 20

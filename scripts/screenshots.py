@@ -18,9 +18,10 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mango.emulator import (DEMO_LINES, CallPlan, DemoCall, demo_emulator,  # noqa: E402
-                            incoming_call)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
+from emulators.mango import incoming_call  # noqa: E402
+from emulators.mango_demo import DEMO_LINES, CallPlan, DemoCall, demo_emulator  # noqa: E402
 
 KEY, SALT = "demo-vpbx-key", "demo-vpbx-salt"
 CUSTOMER = "380671234567"  # Олена Коваль, Борис's customer with an open opportunity

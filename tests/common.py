@@ -1,18 +1,28 @@
-import contextlib
+"""The test bases, as ``payment/tests/common.py`` and ``http_common.py`` make them.
+
+``PbxCase``: a company wired to a running Mango emulator, reps with extensions, and helpers;
+for models and the API client. ``PbxHttpCase`` adds what goes through Odoo's HTTP server:
+notifications posted to the webhook as Mango posts them, tours in the browser. Only the
+classes that post or drive the browser pay for it.
+"""
+import json
 from unittest.mock import patch
+from urllib.parse import urlsplit
+
+from requests.adapters import HTTPAdapter
 
 from odoo import api, models
-from odoo.tests import HttpCase, new_test_user
-from odoo.tests.test_cursor import TestCursor
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
-from ..mango.emulator import MangoEmulator
+from ..mango import MangoClient
 from ..mango.signing import form_body
+from .emulators.mango import MangoEmulator
 
 KEY = "test-vpbx-key"
 SALT = "test-vpbx-salt"
 
 
-class MangoCase(HttpCase):
+class PbxCase(TransactionCase):
     """A company wired to a running Mango emulator, with reps who have extensions."""
 
     @classmethod
@@ -57,6 +67,19 @@ class MangoCase(HttpCase):
         return new_test_user(cls.env, login, groups=groups, name=name, lang=lang, tz=tz,
                              pbx_extension=extension, **kwargs)
 
+    def calls(self, entry_ref=None):
+        domain = [("entry_ref", "=", entry_ref)] if entry_ref else []
+        return self.env["pbx.call"].search(domain)
+
+    def journal(self):
+        return self.env["pbx.event"].search([])
+
+
+class PbxHttpCase(PbxCase, HttpCase):
+    """``PbxCase`` with Odoo's HTTP server: the webhook as Mango posts to it, the browser as
+    the rep sees it. Cursors the code opens itself (a cron's, a route's) share the test's
+    transaction here."""
+
     def post(self, path, payload, key=KEY, salt=SALT):
         """Post a notification to the webhook as Mango does, signed with key and salt."""
         return self.url_open(f"/mango/{path}", data=form_body(key, salt, payload))
@@ -81,29 +104,40 @@ class MangoCase(HttpCase):
         self.env.invalidate_all()
         return result
 
-    def calls(self, entry_ref=None):
-        domain = [("entry_ref", "=", entry_ref)] if entry_ref else []
-        return self.env["pbx.call"].search(domain)
+    def tour_posting(self, tour, login, url="/odoo", **notifications):
+        """Run ``tour`` as ``login``; its steps post the named notifications themselves (as
+        Mango would, signed here: ``post`` of static/tests/tours/mango_tour_utils.js), and
+        the emulator knows their legs."""
+        self.emulator.know(list(notifications.values()))
+        bodies = {name: {"path": path, "body": form_body(KEY, SALT, payload)}
+                  for name, (path, payload) in notifications.items()}
+        options = json.dumps({"stepDelay": 0, "startUrl": url})
+        code = (f"sessionStorage.setItem('mango_office.tour', {json.dumps(json.dumps(bodies))});"
+                f" odoo.startTour({json.dumps(tour)}, {options});")
+        self.start_tour(url, tour, login=login, code=code)
 
-    def journal(self):
-        return self.env["pbx.event"].search([])
+
+class _ClientTimeout(HTTPAdapter):
+    """Sends with the timeout of the client it was mounted for."""
+
+    def __init__(self, timeout):
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        return super().send(request, **{**kwargs, "timeout": self.timeout})
 
 
-@contextlib.contextmanager
-def postcommit_hooks():
-    """Run the cursor's postcommit hooks on commit, as a production cursor does.
+def client_timeouts():
+    """A patch under which the Mango client waits its own timeout, not more: the test runner
+    raises every timeout under 10 s to 10 s (and still logs that it did), and a test of a
+    slow Mango needs the real one."""
+    post = MangoClient.post
 
-    Test cursors drop them; this brings back what happens after a webhook's commit.
-    """
-    commit = TestCursor.commit
+    def post_in_time(client, path, payload=None, **kwargs):
+        origin = "{0.scheme}://{0.netloc}/".format(urlsplit(client.base_url))
+        if not isinstance(client.session.get_adapter(origin), _ClientTimeout):
+            client.session.mount(origin, _ClientTimeout(client.timeout))
+        return post(client, path, payload, **kwargs)
 
-    def commit_and_run_hooks(cursor):
-        hooks, data = list(cursor.postcommit._funcs), dict(cursor.postcommit.data)
-        commit(cursor)
-        cursor.postcommit.data.update(data)  # what the hooks take (the bus's channels)
-        for hook in hooks:
-            hook()
-        cursor.postcommit.data.clear()
-
-    with patch.object(TestCursor, "commit", commit_and_run_hooks):
-        yield
+    return patch.object(MangoClient, "post", post_in_time)

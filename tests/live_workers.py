@@ -30,9 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # the protocol package and the emulators
 
-from mango.emulator import MangoEmulator, incoming_call  # noqa: E402
+from emulators.mango import MangoEmulator, incoming_call  # noqa: E402
 from mango.signing import form_body  # noqa: E402
 
 KEY, SALT = "live-vpbx-key", "live-vpbx-salt"

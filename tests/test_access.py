@@ -4,14 +4,14 @@ from odoo.exceptions import AccessError
 from odoo.tests import JsonRpcException, new_test_user, tagged, users
 from odoo.tools import mute_logger
 
-from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import FAKE_MP3, incoming_call, outgoing_call
 
 MODELS = ("pbx.call", "pbx.call.leg", "pbx.call.recording", "pbx.event")
 
 
 @tagged("post_install", "-at_install")
-class TestRights(MangoCase):
+class TestRights(PbxHttpCase):
     """Calls, legs, recordings and journal rows follow the CRM's rights."""
 
     @classmethod
@@ -109,7 +109,7 @@ class TestRights(MangoCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTwoCompanies(MangoCase):
+class TestTwoCompanies(PbxHttpCase):
     """One PBX per company: each company receives its own calls with its own extensions."""
 
     @classmethod
@@ -161,7 +161,7 @@ class TestTwoCompanies(MangoCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSharedCalls(MangoCase):
+class TestSharedCalls(PbxHttpCase):
     """Two reps on one opportunity. A call's chatter entry offers each reader only what they
     may open; the salesperson of the opportunity and of the contact may open the calls a
     colleague took for them; a rep on neither opens nothing and is offered nothing."""

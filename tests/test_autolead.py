@@ -3,10 +3,10 @@ import ast
 from odoo import Command, api
 from odoo.tests import TransactionCase, tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 from . import test_concurrency
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call
 
 UNKNOWN = "79035556677"  # +7 903 555-66-77: no contact, no lead
 LINE = "74951234567"  # the emulator's line "Москва"
@@ -19,7 +19,7 @@ def dynamic_tracking(notifications, number="74001234567"):
             for path, payload in notifications]
 
 
-class RussianRepCase(MangoCase):
+class RussianRepCase(PbxHttpCase):
     """A Russian rep on extension 103 in a sales team whose pipeline starts with a stage of
     its own."""
 

@@ -5,15 +5,15 @@ from unittest.mock import patch
 from odoo import api, fields
 from odoo.tests import new_test_user, tagged
 
-from ..mango.emulator import FAKE_MP3, incoming_call, outgoing_call
 from ..models import pbx_call_recording
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import FAKE_MP3, incoming_call, outgoing_call
 
 CALLER = "79161234567"
 
 
 @tagged("post_install", "-at_install")
-class TestChatter(MangoCase):
+class TestChatter(PbxHttpCase):
     """What a salesperson sees of a call on the contact and the lead."""
 
     @classmethod
@@ -237,7 +237,7 @@ class TestChatter(MangoCase):
 
 
 @tagged("post_install", "-at_install")
-class TestChatterLanguages(MangoCase):
+class TestChatterLanguages(PbxHttpCase):
     """A Russian company: what everyone reads is in Russian and Moscow time, marked, signed
     by the employee of the call; what one person reads is in their language and time zone."""
 
@@ -344,7 +344,7 @@ class TestChatterLanguages(MangoCase):
 
 
 @tagged("post_install", "-at_install")
-class TestChatterBrowser(MangoCase):
+class TestChatterBrowser(PbxHttpCase):
     """The recording plays in place in the contact's chatter, as the rep sees it."""
 
     @classmethod

@@ -7,8 +7,8 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
+from .emulators.mango import incoming_call
 
 ENTRY = "E-concurrent-test"
 

@@ -12,10 +12,11 @@ from odoo.tests import BaseCase, Form, TransactionCase, tagged
 from odoo.tools import convert_file
 
 from ..mango import MangoClient, parse_notification
-from ..mango.emulator import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS, DEMO_TRACKING,
-                              RING, TALK, CallPlan, DemoCall, DemoTeam, MangoEmulator,
-                              demo_emulator, demo_plans, incoming_call, play_demo)
 from ..mango.numbers import e164
+from .emulators.mango import MangoEmulator, incoming_call
+from .emulators.mango_demo import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS,
+                                   DEMO_TRACKING, RING, TALK, CallPlan, DemoCall, DemoTeam,
+                                   demo_emulator, demo_plans, play_demo)
 
 KEY, SALT = "demo-key", "demo-salt"
 SCALE = 0.01  # a demo second lasts 10 ms here

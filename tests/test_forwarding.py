@@ -3,11 +3,11 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from ..models import mango_forwarding
-from .common import MangoCase
+from .common import PbxCase
 
 
 @tagged("post_install", "-at_install")
-class TestForwardingRules(MangoCase):
+class TestForwardingRules(PbxCase):
     """Known customers reach their salesperson through Mango's own rules while Odoo is down."""
 
     @classmethod

@@ -1,27 +1,22 @@
 import json
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import MangoCase
-from .fuzzing import SAMPLES, mutations
+from .common import PbxHttpCase
+from .fuzzing import fuzz, mutate, sample
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookFuzz(MangoCase):
+class TestWebhookFuzz(PbxHttpCase):
     """Signed but mutated bodies on every path: never a 500, nothing authenticated lost."""
 
     @mute_logger("odoo.addons.mango_office.models.pbx_event",
                  "odoo.addons.mango_office.controllers.mango")
-    @settings(max_examples=1000, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
+    @fuzz(max_examples=1000)
     def test_mutated_notifications(self, data):
-        path, payload = data.draw(st.sampled_from(SAMPLES))
-        body = json.dumps(data.draw(mutations(payload)))
+        path, payload = sample(data)
+        body = json.dumps(mutate(data, payload))
         before = self.env["pbx.event"].search_count([])
         response = self.post_raw(path, body)
         self.assertIn(response.status_code, (200, 400), body[:200])

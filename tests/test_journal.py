@@ -3,14 +3,14 @@ from unittest.mock import patch
 from odoo import api
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
 from ..mango.signing import dumps
 from ..models.pbx_call import PbxCall
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")
-class TestNothingLost(MangoCase):
+class TestNothingLost(PbxHttpCase):
     """An authenticated notification is journaled whatever becomes of it."""
 
     def reprocess(self, events):

@@ -1,11 +1,11 @@
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call, outgoing_call
 
 
 @tagged("post_install", "-at_install")
-class TestCallerMatching(MangoCase):
+class TestCallerMatching(PbxHttpCase):
     """A call is tied to the caller's contact and open lead from its first notification."""
 
     @classmethod

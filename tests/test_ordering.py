@@ -2,8 +2,8 @@ import random
 
 from odoo.tests import tagged
 
-from ..mango.emulator import _leg, _summary, incoming_call
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call, leg_event, summary_event
 
 FIELDS = ["direction", "state", "from_number", "to_number", "line_number", "extension", "user_id",
           "start_date", "answer_date", "end_date", "talk_time", "disconnect_reason",
@@ -15,34 +15,35 @@ def three_employees(entry, answered_by=None, t0=1767261600):
     src, line = {"number": "79161234567"}, "74951234567"
     ivr = f"{entry}:ivr"
     notifications = [
-        _leg(entry, ivr, 1, "Appeared", t0, "ivr", src, {"number": line, "line_number": line}),
-        _leg(entry, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
-             {"number": line, "line_number": line}, disconnect_reason=1100)]
+        leg_event(entry, ivr, 1, "Appeared", t0, "ivr", src, {"number": line, "line_number": line}),
+        leg_event(entry, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
+                  {"number": line, "line_number": line}, disconnect_reason=1100)]
     t = t0 + 3
     for extension in ("101", "102", "103"):
         leg, dst = f"{entry}:{extension}", {"extension": extension, "number": line,
                                            "line_number": line}
-        notifications.append(_leg(entry, leg, 1, "Appeared", t, "abonent", src, dst))
+        notifications.append(leg_event(entry, leg, 1, "Appeared", t, "abonent", src, dst))
         if extension == answered_by:
-            notifications += [_leg(entry, leg, 2, "Connected", t + 5, "abonent", src, dst),
-                              _leg(entry, leg, 3, "Disconnected", t + 65, "abonent", src, dst,
-                                   disconnect_reason=1110)]
+            notifications += [
+                leg_event(entry, leg, 2, "Connected", t + 5, "abonent", src, dst),
+                leg_event(entry, leg, 3, "Disconnected", t + 65, "abonent", src, dst,
+                          disconnect_reason=1110)]
             end = t + 65
             break
-        notifications.append(_leg(entry, leg, 2, "Disconnected", t + 10, "abonent", src, dst,
-                                  disconnect_reason=1111))
+        notifications.append(leg_event(entry, leg, 2, "Disconnected", t + 10, "abonent", src,
+                                       dst, disconnect_reason=1111))
         t = end = t + 10
     answer = t + 5 if answered_by else 0
     # Mango's summary names the first employee tried for a missed call (reference §2.4)
     to_extension = answered_by or "101"
-    notifications.append(_summary(entry, 1, src, {"extension": to_extension}, line,
-                                  (t0, t0 + 3, answer, end), bool(answered_by),
-                                  1110 if answered_by else 1111))
+    notifications.append(summary_event(entry, 1, src, {"extension": to_extension}, line,
+                                       (t0, t0 + 3, answer, end), bool(answered_by),
+                                       1110 if answered_by else 1111))
     return notifications
 
 
 @tagged("post_install", "-at_install")
-class TestOrder(MangoCase):
+class TestOrder(PbxHttpCase):
     """Mango posts without waiting: any order of a call's notifications gives the same call."""
 
     @classmethod

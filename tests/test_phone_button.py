@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .common import MangoCase
+from .common import PbxHttpCase
 
 
 def hoot_id(name):
@@ -12,7 +12,7 @@ def hoot_id(name):
 
 
 @tagged("post_install", "-at_install")
-class TestPhoneButton(MangoCase):
+class TestPhoneButton(PbxHttpCase):
     """The Mango button of the phone widget shows only to users with an extension in the
     current company's PBX."""
 

@@ -1,22 +1,18 @@
 import json
 import time
-from urllib.parse import urlsplit
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
-from odoo.tests.common import _super_send
 
 from ..mango import MangoClient, MangoError, parse_notification
-from ..mango.emulator import MangoEmulator, incoming_call, outgoing_call
 from ..mango.events import (CallEvent, CommandResult, Dtmf, InvalidNotification,
                             MalformedNotification, Other, Ping, RecordAdded, RecordingEvent,
                             SmsStatus, Summary)
 from ..mango.neutral import to_pbx
 from ..mango.signing import dumps, form_body, sign, signature_ok
 from ..pbx import events as pbx
-from .fuzzing import SAMPLES, mutations
+from .common import client_timeouts
+from .emulators.mango import MangoEmulator, incoming_call, outgoing_call
+from .fuzzing import fuzz, mutate, sample
 
 VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"
 
@@ -206,13 +202,11 @@ class TestNotificationParsing(BaseCase):
                                    '"timestamp":1767261600123,"call_state":"Appeared"}')
         self.assertEqual(event.timestamp, 1767261600)
 
-    @settings(max_examples=3000, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
+    @fuzz(max_examples=3000)
     def test_fuzz_never_lets_anything_unstorable_through(self, data):
         """Mutated notifications either fail cleanly or give values PostgreSQL stores."""
-        path, payload = data.draw(st.sampled_from(SAMPLES))
-        mutated = data.draw(mutations(payload))
+        path, payload = sample(data)
+        mutated = mutate(data, payload)
         try:
             notification = parse_notification(path, json.dumps(mutated))
         except (MalformedNotification, InvalidNotification):
@@ -234,12 +228,7 @@ class TestClient(BaseCase):
         super().setUpClass()
         cls.emulator = MangoEmulator("key", "salt").start()
         cls.addClassCleanup(cls.emulator.stop)
-
-    @classmethod
-    def _request_handler(cls, s, r, **kw):
-        if urlsplit(r.url).port == urlsplit(cls.emulator.url).port:
-            return _super_send(s, r, **kw)  # keep the short timeouts this class tests
-        return super()._request_handler(s, r, **kw)
+        cls.startClassPatcher(client_timeouts())  # the short timeouts this class tests
 
     def setUp(self):
         super().setUp()

@@ -6,13 +6,13 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call, stats_row
 from ..models import mango_reconciliation
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call, outgoing_call, stats_row
 
 
 @tagged("post_install", "-at_install")
-class TestReconciliation(MangoCase):
+class TestReconciliation(PbxHttpCase):
     """Calls Mango knows and Odoo never heard of are recovered from Mango's statistics."""
 
     def setUp(self):
@@ -83,34 +83,8 @@ class TestReconciliation(MangoCase):
         self.assertEqual(self.calls("K5").state, "answered")
 
 
-# the admin presses Reconcile: told at once, and the page shows the reconciliation running
-RECONCILE_BUTTON = """
-(async () => {
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    let button;
-    for (let i = 0; i < 100 && !button?.offsetParent; i++) {
-        button = document.querySelector("button[name=action_mango_reconcile]");
-        await sleep(100);
-    }
-    if (!button?.offsetParent) { console.error("no Reconcile button in sight"); return; }
-    button.click();
-    for (let i = 0; i < 100; i++) {
-        const running = document.querySelector(".o_mango_reconciling");
-        const told = document.querySelector(".o_notification")?.textContent || "";
-        if (running?.offsetParent && told.includes(%(told)s)
-                && running.textContent.includes(%(running)s)) {
-            console.log("test successful");
-            return;
-        }
-        await sleep(100);
-    }
-    console.error("after Reconcile: " + document.querySelector(".o_notification_manager")?.textContent);
-})();
-"""
-
-
 @tagged("post_install", "-at_install")
-class TestReconcileFromSettings(MangoCase):
+class TestReconcileFromSettings(PbxHttpCase):
     """A Russian administrator reconciles a period from the settings: the page answers at
     once, the cron does the work, and the page then tells what it recovered."""
 
@@ -190,10 +164,9 @@ class TestReconcileFromSettings(MangoCase):
         self.assertFalse(health["running"])
 
     def test_browser_reconcile_button(self):
-        code = RECONCILE_BUTTON % {"told": json.dumps("Сверка запущена"),
-                                   "running": json.dumps("Идёт сверка в фоне")}
-        self.browser_js("/odoo/settings#crm", code, ready="odoo.isReady", login="admin",
-                        timeout=90)
+        """The admin presses Reconcile: told at once, and the page shows it running."""
+        self.start_tour("/odoo/settings#crm", "mango_office_settings_reconcile",
+                        login="admin", timeout=90)
         self.assertTrue(self.company.mango_reconciling_to)
         self.assertFalse(self.emulator.requests_to("stats/request"))
 

@@ -4,17 +4,16 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import api, fields
-from odoo.tests import common as test_common
 from odoo.tests import tagged
 
 from ..controllers.mango import MangoWebhook
-from ..mango.emulator import incoming_call
 from ..models import pbx_call_routing
-from .common import MangoCase
+from .common import PbxHttpCase, client_timeouts
+from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")
-class TestRouting(MangoCase):
+class TestRouting(PbxHttpCase):
     """A known caller hearing the greeting is put through to their salesperson."""
 
     @classmethod
@@ -24,6 +23,7 @@ class TestRouting(MangoCase):
         cls.olena = cls.env["res.partner"].create({
             "name": "Олена Коваль-Шевченко, ТОВ «Дуже Довга Назва Компанії»",
             "phone": "+380 67 123 4567", "user_id": cls.rep.id})
+        cls.startClassPatcher(client_timeouts())  # Mango's timeouts as they are
 
     def setUp(self):
         super().setUp()
@@ -47,13 +47,6 @@ class TestRouting(MangoCase):
             yield
         finally:
             self.work_before_answer = False
-
-    @classmethod
-    def _request_handler(cls, session, prepared, /, **kwargs):
-        """Mango's timeouts as they are: the test runner raises them to 10 s."""
-        if prepared.url.startswith(cls.emulator.url):
-            return test_common._super_send(session, prepared, **kwargs)
-        return super()._request_handler(session, prepared, **kwargs)
 
     def greeting(self, entry, caller="380671234567"):
         """The caller's first leg appears in the voice menu; answers that leg's Mango id."""

@@ -1,41 +1,13 @@
-import json
 import time
 
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
-from .common import MangoCase
-
-# the webhook address in the settings: all of it readable, a copy button, HTTPS warned of
-WEBHOOK_ADDRESS = """
-(async () => {
-    for (let i = 0; i < 100; i++) {
-        const field = document.querySelector(".o_mango_webhook_url");
-        const text = field?.querySelector("span");
-        if (text?.clientWidth) {
-            const warning = document.querySelector("#mango_office_webhook .alert-warning");
-            if (text.textContent.trim() !== %(url)s) {
-                console.error("address shown: " + text.textContent);
-            } else if (text.scrollWidth > text.clientWidth + 1) {
-                console.error("the address is cut off");
-            } else if (!field.querySelector(".o_clipboard_button")) {
-                console.error("no copy button");
-            } else if (!warning?.textContent.includes("HTTPS")) {
-                console.error("no HTTPS warning");
-            } else {
-                console.log("test successful");
-            }
-            return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    console.error("no webhook address in sight");
-})();
-"""
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call
 
 
 @tagged("post_install", "-at_install")
-class TestSettings(MangoCase):
+class TestSettings(PbxHttpCase):
     """The admin fills in the Mango Office block of the CRM settings once."""
 
     def settings(self):
@@ -96,13 +68,12 @@ class TestSettings(MangoCase):
         self.assertTrue(settings.mango_webhook_https)
 
     def test_browser_webhook_address_whole_with_copy_button(self):
-        # a long address, as behind a company's proxy
+        # a long address, as behind a company's proxy (the tour knows these segments)
         base = self.base_url() + "/" + "very-long-path-segment/" * 4
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", base.rstrip("/"))
         self.env["ir.config_parameter"].sudo().set_param("web.base.url.freeze", "1")
-        code = WEBHOOK_ADDRESS % {"url": json.dumps(base + "mango")}
-        self.browser_js("/odoo/settings#crm", code, ready="odoo.isReady", login="admin",
-                        timeout=90)
+        self.start_tour("/odoo/settings#crm", "mango_office_settings_webhook_address",
+                        login="admin", timeout=90)
 
     def test_keep_recordings_zero_means_forever(self):
         self.assertIn("0: recordings are kept forever",

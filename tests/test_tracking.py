@@ -1,7 +1,7 @@
 from odoo.tests import Form, tagged
 
-from ..mango.emulator import incoming_call
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call
 
 TRACKING_NUMBER = "74001234567"
 VISITOR = {"uid": "3b8f", "widget_id": 17, "widget_name": "Сайт", "ga_cid": "GA1.2.3",
@@ -14,7 +14,7 @@ VISITOR = {"uid": "3b8f", "widget_id": 17, "widget_name": "Сайт", "ga_cid": 
 
 
 @tagged("post_install", "-at_install")
-class TestCallTracking(MangoCase):
+class TestCallTracking(PbxHttpCase):
     """Dynamic call tracking: the visitor behind the number, and its UTM on the lead."""
 
     def tracked_call(self, entry, kind=1):

@@ -4,12 +4,12 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import html2plaintext, mute_logger
 
-from ..mango.emulator import mango_user
-from .common import MangoCase
+from .common import PbxCase
+from .emulators.mango import mango_user
 
 
 @tagged("post_install", "-at_install")
-class TestUserImport(MangoCase):
+class TestUserImport(PbxCase):
     """The admin maps the PBX's employees to Odoo users in one pass."""
 
     @classmethod

@@ -7,8 +7,8 @@ from lxml import etree
 from odoo import fields
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call
-from .common import MangoCase
+from .common import PbxHttpCase
+from .emulators.mango import incoming_call
 
 # what the web client offers in "Custom Group" (web/static/src/search/utils/misc.js)
 GROUPABLE_TYPES = {"boolean", "char", "date", "datetime", "integer", "many2one", "many2many",
@@ -24,7 +24,7 @@ START = datetime(2026, 3, 2, 7, 17, 23, tzinfo=timezone.utc).timestamp()
 
 
 @tagged("post_install", "-at_install")
-class TestViews(MangoCase):
+class TestViews(PbxHttpCase):
     """What a Russian rep and an administrator read on the calls' views."""
 
     @classmethod

@@ -6,106 +6,13 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from ..mango.emulator import incoming_call
-from ..mango.signing import form_body
-from .common import KEY, SALT, MangoCase
+from .common import PbxCase, PbxHttpCase
+from .emulators.mango import incoming_call
 from .test_autolead import RussianRepCase
 
-WAIT_FOR = """
-(async () => {
-    for (let i = 0; i < 100; i++) {
-        const found = document.querySelector(%(selector)s);
-        if (found && found.textContent.includes(%(text)s)) {
-            console.log("test successful");
-            return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    console.error("not shown: " + %(selector)s);
-})();
-"""
 
-LIST_FOLLOWS = """
-(async () => {
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    await sleep(1500);  // the bus is connected
-    const shown = () => [...document.querySelectorAll(".o_list_view .o_data_row")]
-        .some((row) => row.textContent.includes("+7 916 123-45-67"));
-    if (shown()) { console.error("the call is in the list before it rang"); return; }
-    const response = await fetch("/mango/events/call", {method: "POST",
-                                                        body: new URLSearchParams(%(body)s)});
-    if (response.status !== 200) { console.error("webhook answered " + response.status); return; }
-    for (let i = 0; i < 100; i++) {
-        if (shown()) { console.log("test successful"); return; }
-        await sleep(100);
-    }
-    console.error("the list did not show the call");
-})();
-"""
-
-CREATE_LEAD = """
-(async () => {
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    await sleep(1500);
-    await fetch("/mango/events/call", {method: "POST", body: new URLSearchParams(%(body)s)});
-    let button;
-    for (let i = 0; i < 60 && !button; i++) {
-        button = document.querySelector(".o_pbx_call_card .o_pbx_call_card_create_lead");
-        await sleep(100);
-    }
-    if (!button) { console.error("no Create on the card"); return; }
-    button.click();
-    let save;
-    for (let i = 0; i < 100 && !save; i++) {
-        save = document.querySelector(".o_form_view .o_form_button_save");
-        await sleep(100);
-    }
-    if (!save) { console.error("no lead form"); return; }
-    save.click();
-    for (let i = 0; i < 100; i++) {
-        if (/\/odoo\/.*\/\d+/.test(location.pathname) && !document.querySelector(".o_form_dirty")) {
-            console.log("test successful");
-            return;
-        }
-        await sleep(100);
-    }
-    console.error("the lead was not saved: " + location.pathname);
-})();
-"""
-
-CLICK_TO_CALL = """
-(async () => {
-    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    for (let i = 0; i < 100; i++) {
-        const button = document.querySelector(".o_field_phone .o_pbx_call_button");
-        if (button) {
-            button.click();
-            break;
-        }
-        await sleep(100);
-    }
-    for (let i = 0; i < 100; i++) {
-        const text = document.body.textContent;
-        if (text.includes(%(expected)s)) { console.log("test successful"); return; }
-        await sleep(100);
-    }
-    console.error("no message: " + document.querySelector(".o_notification_manager, .modal")?.textContent);
-})();
-"""
-
-
-class CardCase(MangoCase):
-    """The rep's call card: what the bus carries, and tours that post Mango's notifications."""
-
-    def card_tour(self, tour, login, **notifications):
-        """Run ``tour`` as ``login``; its steps post the named notifications themselves (as
-        Mango would, signed here), and the emulator knows their legs."""
-        self.emulator.know(list(notifications.values()))
-        bodies = {name: {"path": path, "body": form_body(KEY, SALT, payload)}
-                  for name, (path, payload) in notifications.items()}
-        code = (f"sessionStorage.setItem('mango_office.tour', {json.dumps(json.dumps(bodies))});"
-                f" odoo.startTour({json.dumps(tour)}, {{stepDelay: 0, startUrl: '/odoo'}});")
-        self.start_tour("/odoo", tour, login=login, code=code)
+class CardCase(PbxHttpCase):
+    """The rep's call card: what the bus carries to whom."""
 
     def cards(self, user, bus_type="mango_office/call"):
         """What the bus carries to ``user``'s web clients about calls."""
@@ -166,22 +73,20 @@ class TestWebClient(CardCase):
 
     def test_browser_card_only_for_the_ringing_rep_in_their_language(self):
         """rep2 (English, 102) sees the card of their call, not the one ringing at 101."""
-        self.card_tour("mango_office_card_only_mine", "rep2",
+        self.tour_posting("mango_office_card_only_mine", "rep2",
                        others=incoming_call("W2", "79161234567", extension="101")[2],
                        mine=incoming_call("W4", "79035556677", extension="102")[2])
 
     def test_browser_phone_button(self):
-        code = CLICK_TO_CALL % {"expected": json.dumps("rings first")}
-        self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
-                        login="rep", timeout=60)
+        self.start_tour(f"/odoo/res.partner/{self.ivan.id}", "mango_office_click_to_call",
+                        login="rep")
         payload = self.emulator.requests_to("commands/callback")[0]["payload"]
         self.assertEqual(payload["from"]["extension"], "101")
 
     def test_browser_phone_button_refusal(self):
         self.emulator.fail("commands/callback", code=2240)
-        code = CLICK_TO_CALL % {"expected": json.dumps("Insufficient funds")}
-        self.browser_js(f"/odoo/res.partner/{self.ivan.id}", code, ready="odoo.isReady",
-                        login="rep", timeout=60)
+        self.start_tour(f"/odoo/res.partner/{self.ivan.id}",
+                        "mango_office_click_to_call_refused", login="rep")
 
     def test_webhook_health_above_the_calls_for_administrators(self):
         self.post_all(incoming_call("W9", "79161234567")[:1])
@@ -191,17 +96,14 @@ class TestWebClient(CardCase):
         health = Call.with_user(self.env.ref("base.user_admin")).pbx_webhook_health()
         self.assertTrue(health["last_notification"])
         self.assertEqual((health["errors"], health["reconciliation"]), (0, False))
-        code = WAIT_FOR % {"selector": json.dumps(".o_mango_health"),
-                           "text": json.dumps("Last notification from Mango")}
-        self.browser_js("/odoo/action-mango_office.pbx_call_action", code,
-                        ready="odoo.isReady", login="admin", timeout=60)
+        self.start_tour("/odoo/action-mango_office.pbx_call_action",
+                        "mango_office_call_list_health", login="admin")
 
     def test_browser_call_list_follows_the_calls(self):
         """A call that rings at an employee appears in open call lists without a reload."""
-        path, payload = incoming_call("W10", "79161234567", extension="102")[2]
-        code = LIST_FOLLOWS % {"body": json.dumps(form_body(KEY, SALT, payload))}
-        self.browser_js("/odoo/action-mango_office.pbx_call_action", code,
-                        ready="odoo.isReady", login="rep2", timeout=60)
+        self.tour_posting("mango_office_call_list_follows", "rep2",
+                          url="/odoo/action-mango_office.pbx_call_action",
+                          ringing=incoming_call("W10", "79161234567", extension="102")[2])
 
     def test_browser_create_lead_from_the_card(self):
         self.env["utm.source"].search([("name", "=", "yandex")]).unlink()
@@ -213,8 +115,8 @@ class TestWebClient(CardCase):
         call = self.calls("W3")
         call._pbx_fetch_visitor()
         self.env.flush_all()
-        code = CREATE_LEAD % {"body": json.dumps(form_body(KEY, SALT, payload))}
-        self.browser_js("/odoo", code, ready="odoo.isReady", login="rep", timeout=60)
+        self.tour_posting("mango_office_card_create_lead", "rep",
+                          ringing=("events/call", payload))
         lead = call.lead_id
         self.assertTrue(lead, "saving the lead linked the call")
         self.assertEqual(lead.phone, "+7 903 555-00-11")
@@ -456,14 +358,14 @@ class TestCallCard(CardCase):
             self.as_rep(self.boris, call).pbx_hangup()
 
     def test_browser_unknown_caller(self):
-        self.card_tour("mango_office_card_unknown_caller", "boris",
+        self.tour_posting("mango_office_card_unknown_caller", "boris",
                        ringing=self.call("B1", STRANGER)[2])
 
     def test_browser_known_caller_note_transfer_and_hang_up(self):
         self.earlier_calls()
         self.follow_commands(hold=False)
         first, second = self.call("B2", IVAN), self.call("B3", STRANGER)
-        self.card_tour("mango_office_card_known_caller", "boris", **{
+        self.tour_posting("mango_office_card_known_caller", "boris", **{
             "ringing": first[2], "answered": first[3],
             "second ringing": second[2], "second answered": second[3]})
         self.emulator.settle()
@@ -477,7 +379,7 @@ class TestCallCard(CardCase):
 
 
 @tagged("post_install", "-at_install")
-class TestGroupCall(MangoCase):
+class TestGroupCall(PbxCase):
     """A sales manager asks a PBX group to call a customer."""
 
     def wizard(self, user=None):

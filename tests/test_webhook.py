@@ -1,12 +1,12 @@
 from odoo.tests import tagged
 
-from ..mango.emulator import incoming_call, outgoing_call
 from ..mango.signing import dumps, sign
-from .common import KEY, SALT, MangoCase
+from .common import KEY, SALT, PbxHttpCase
+from .emulators.mango import incoming_call, outgoing_call
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookAuthentication(MangoCase):
+class TestWebhookAuthentication(PbxHttpCase):
     """Only Mango, signing with the company's key, gets anything written."""
 
     def assertNothingWritten(self):
@@ -94,7 +94,7 @@ class TestWebhookAuthentication(MangoCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCallLog(MangoCase):
+class TestCallLog(PbxHttpCase):
     """What the sales team sees in CRM > Calls after Mango's notifications."""
 
     def test_incoming_answered_call(self):

@@ -1,26 +1,8 @@
 import { registry } from "@web/core/registry";
+import { post } from "@mango_office/../tests/tours/mango_tour_utils";
 
-/**
- * The rep's call card, as a Russian rep sees it. The Python test gives the notifications
- * Mango would post, signed, under names (sessionStorage "mango_office.tour"); a step posts
- * one to the webhook when the story needs it, and the next step waits for the card.
- */
-function post(name) {
-    return {
-        content: `Mango posts "${name}"`,
-        trigger: ".o_main_navbar",
-        async run() {
-            const { path, body } = JSON.parse(sessionStorage.getItem("mango_office.tour"))[name];
-            const response = await fetch(`/mango/${path}`, {
-                method: "POST",
-                body: new URLSearchParams(body),
-            });
-            if (!response.ok) {
-                throw new Error(`the webhook answered ${response.status} to "${name}"`);
-            }
-        },
-    };
-}
+// The rep's call card, as a Russian rep sees it: each story posts Mango's notifications
+// when it needs them (``post``), and the next step waits for the card.
 
 const card = (status, more = "") => `.o_pbx_call_card.o_pbx_call_card_${status}${more}`;
 

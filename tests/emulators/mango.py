@@ -3,17 +3,13 @@
 Tests and the demo talk to it over 127.0.0.1 instead of Mango. It checks signatures like
 Mango (result codes 3102, 3103, 3105, 3400), records every command, answers the queries
 the addon makes, fails or stalls on demand, and plays calls into Odoo by posting signed
-notifications. ``python3 -m mango.emulator --help`` runs it for the demo.
+notifications. ``incoming_call`` and ``outgoing_call`` are the notifications of whole
+calls, built from ``leg_event``, ``summary_event`` and ``recording_events``. The demo's
+calls are in ``mango_demo``; ``scripts/demo_pbx.py`` runs them for the demo.
 """
-import argparse
 import collections
-import dataclasses
-import itertools
 import json
-import random
 import secrets
-import signal
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from .signing import form_body, signature_ok
+try:  # in the addon's tests
+    from ...mango.signing import form_body, signature_ok
+except ImportError:  # run outside Odoo (scripts/, bench/), the addon's root on sys.path
+    from mango.signing import form_body, signature_ok
 
 
 def silent_mp3(seconds=2):
@@ -397,12 +396,12 @@ class MangoEmulator:
         src, dst = leg.get("from") or {}, leg.get("to") or {}
         caller = {"number": src["number"]} if src.get("number") else {}
         return [
-            _leg(entry, leg["call_id"], int(leg["seq"]) + 1, "Disconnected", when,
-                 leg.get("location", "ivr"), src, dst, disconnect_reason=1100),
-            _leg(entry, f"{entry}:{command['to_number']}", 1, "Appeared", when, "abonent",
-                 {**caller, "taken_from_call_id": leg["call_id"]},
-                 self._at(command["to_number"], dst.get("line_number")),
-                 command_ref=command["command_id"]),
+            leg_event(entry, leg["call_id"], int(leg["seq"]) + 1, "Disconnected", when,
+                      leg.get("location", "ivr"), src, dst, disconnect_reason=1100),
+            leg_event(entry, f"{entry}:{command['to_number']}", 1, "Appeared", when, "abonent",
+                      {**caller, "taken_from_call_id": leg["call_id"]},
+                      self._at(command["to_number"], dst.get("line_number")),
+                      command_ref=command["command_id"]),
         ]
 
     def _transferred(self, leg, command):
@@ -418,22 +417,22 @@ class MangoEmulator:
         target = self._at(command["to_number"], dst.get("line_number") or src.get("line_number"))
         how = {"transfer": command.get("method") or "blind"}
         return [
-            _leg(entry, leg["call_id"], seq + 1, "OnHold", when, "abonent", src, dst, **how),
-            _leg(entry, new, 1, "Appeared", when, "abonent",
-                 {"extension": initiator, "number": employee.get("number", "")}, target,
-                 command_ref=command["command_id"], **how),
-            _leg(entry, leg["call_id"], seq + 2, "Disconnected", when, "abonent", src, dst,
-                 disconnect_reason=TRANSFERRED, **how),
-            _leg(entry, new, 2, "Appeared", when, "abonent",
-                 {**customer, "taken_from_call_id": leg["call_id"]}, target, **how),
-            _leg(entry, new, 3, "Connected", when + 1, "abonent", customer, target, **how),
+            leg_event(entry, leg["call_id"], seq + 1, "OnHold", when, "abonent", src, dst, **how),
+            leg_event(entry, new, 1, "Appeared", when, "abonent",
+                      {"extension": initiator, "number": employee.get("number", "")}, target,
+                      command_ref=command["command_id"], **how),
+            leg_event(entry, leg["call_id"], seq + 2, "Disconnected", when, "abonent", src, dst,
+                      disconnect_reason=TRANSFERRED, **how),
+            leg_event(entry, new, 2, "Appeared", when, "abonent",
+                      {**customer, "taken_from_call_id": leg["call_id"]}, target, **how),
+            leg_event(entry, new, 3, "Connected", when + 1, "abonent", customer, target, **how),
         ]
 
     def _hung_up(self, leg, command):
         """commands/call/hangup: the leg ends."""
-        return [_leg(leg["entry_id"], leg["call_id"], int(leg["seq"]) + 1, "Disconnected",
-                     self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
-                     leg.get("to") or {}, disconnect_reason=HUNG_UP)]
+        return [leg_event(leg["entry_id"], leg["call_id"], int(leg["seq"]) + 1, "Disconnected",
+                          self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
+                          leg.get("to") or {}, disconnect_reason=HUNG_UP)]
 
 
 class _Server(ThreadingHTTPServer):
@@ -483,13 +482,17 @@ def _handler(emulator):
 
 # -- call scenarios: the notifications Mango posts for one call (reference §2.3-2.6) -------
 
-def _leg(entry_ref, call_id, seq, state, timestamp, location, src, dst, **extra):
+def leg_event(entry_ref, call_id, seq, state, timestamp, location, src, dst, **extra):
+    """``events/call``: the ``seq``-th state of one leg of a call (Appeared, Connected,
+    OnHold, Disconnected), with its ends ``src`` and ``dst``."""
     return ("events/call", {"entry_id": entry_ref, "call_id": call_id, "timestamp": timestamp,
                             "seq": seq, "call_state": state, "location": location,
                             "from": src, "to": dst, **extra})
 
 
-def _summary(entry_ref, direction, src, dst, line, times, answered, reason):
+def summary_event(entry_ref, direction, src, dst, line, times, answered, reason):
+    """``events/summary`` once a call ended; ``times`` are its (create, forward, talk, end)
+    Unix seconds, ``direction`` 1 incoming, 2 outgoing."""
     create, forward, talk, end = times
     return ("events/summary", {
         "entry_id": entry_ref, "call_direction": direction, "from": src, "to": dst,
@@ -498,7 +501,8 @@ def _summary(entry_ref, direction, src, dst, line, times, answered, reason):
         "entry_result": 1 if answered else 0, "disconnect_reason": reason})
 
 
-def _recording(entry_ref, call_id, recording_ref, extension, start, end):
+def recording_events(entry_ref, call_id, recording_ref, extension, start, end):
+    """What Mango posts of a conversation recorded on a leg: started, completed, added."""
     base = {"recording_id": recording_ref, "entry_id": entry_ref, "call_id": call_id,
             "extension": extension}
     return [("events/recording", {**base, "recording_state": "Started", "seq": 1,
@@ -535,28 +539,28 @@ def incoming_call(entry_ref, caller, line="74951234567", extension="101", answer
     device = f"sip:{extension}@demo.mangosip.ru"
     at_employee = {"extension": extension, "number": device, "line_number": line}
     notifications = [
-        _leg(entry_ref, ivr, 1, "Appeared", t0, "ivr", src,
-             {"number": line, "line_number": line}),
-        _leg(entry_ref, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
-             {"number": line, "line_number": line}, disconnect_reason=1100),
-        _leg(entry_ref, leg, 1, "Appeared", t0 + 3, "abonent",
-             {**src, "taken_from_call_id": ivr}, at_employee),
+        leg_event(entry_ref, ivr, 1, "Appeared", t0, "ivr", src,
+                  {"number": line, "line_number": line}),
+        leg_event(entry_ref, ivr, 2, "Disconnected", t0 + 3, "ivr", src,
+                  {"number": line, "line_number": line}, disconnect_reason=1100),
+        leg_event(entry_ref, leg, 1, "Appeared", t0 + 3, "abonent",
+                  {**src, "taken_from_call_id": ivr}, at_employee),
     ]
     talk, end = t0 + 8, t0 + 8 + talk_seconds
     if answered:
         notifications += [
-            _leg(entry_ref, leg, 2, "Connected", talk, "abonent", src, at_employee),
-            _leg(entry_ref, leg, 3, "Disconnected", end, "abonent", src, at_employee,
-                 disconnect_reason=1110)]
+            leg_event(entry_ref, leg, 2, "Connected", talk, "abonent", src, at_employee),
+            leg_event(entry_ref, leg, 3, "Disconnected", end, "abonent", src, at_employee,
+                      disconnect_reason=1110)]
     else:
         end = t0 + 23
-        notifications.append(_leg(entry_ref, leg, 2, "Disconnected", end, "abonent", src,
-                                  at_employee, disconnect_reason=1111))
-    notifications.append(_summary(entry_ref, 1, src, {"extension": extension, "number": device},
-                                  line, (t0, t0 + 3, talk, end), answered,
-                                  1110 if answered else 1111))
+        notifications.append(leg_event(entry_ref, leg, 2, "Disconnected", end, "abonent", src,
+                                       at_employee, disconnect_reason=1111))
+    employee = {"extension": extension, "number": device}
+    notifications.append(summary_event(entry_ref, 1, src, employee, line, (t0, t0 + 3, talk, end),
+                                       answered, 1110 if answered else 1111))
     if recording_ref and answered:
-        notifications += _recording(entry_ref, leg, recording_ref, extension, talk, end)
+        notifications += recording_events(entry_ref, leg, recording_ref, extension, talk, end)
     return notifications
 
 
@@ -568,347 +572,12 @@ def outgoing_call(entry_ref, extension, number, answered=True, start=None, talk_
     src = {"extension": extension, "number": f"sip:{extension}@demo.mangosip.ru"}
     dst = {"number": number, "line_number": line}
     talk, end = t0 + 6, t0 + 6 + (talk_seconds if answered else 14)
-    notifications = [_leg(entry_ref, leg, 1, "Appeared", t0, "abonent", src, dst)]
+    notifications = [leg_event(entry_ref, leg, 1, "Appeared", t0, "abonent", src, dst)]
     if answered:
-        notifications.append(_leg(entry_ref, leg, 2, "Connected", talk, "abonent", src, dst))
+        notifications.append(leg_event(entry_ref, leg, 2, "Connected", talk, "abonent", src, dst))
     notifications += [
-        _leg(entry_ref, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
-             disconnect_reason=1120 if answered else 1111),
-        _summary(entry_ref, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
-                 1120 if answered else 1111)]
+        leg_event(entry_ref, leg, len(notifications) + 1, "Disconnected", end, "abonent", src, dst,
+                  disconnect_reason=1120 if answered else 1111),
+        summary_event(entry_ref, 2, src, {"number": number}, line, (t0, t0, talk, end), answered,
+                      1120 if answered else 1111)]
     return notifications
-
-
-# -- the demo: calls paced as a sales team gets them ---------------------------------------
-
-GREETING = 3  # seconds in the voice menu, while Odoo routes a known caller
-RING = (5, 15)  # seconds a phone rings
-TALK = (30, 180)  # seconds of a conversation
-# The demo's employees (data/mango_office_demo.xml): the reps of MangoEmulator's users and
-# the head of sales, the administrator, on 901 as in tests/live_workers.py.
-DEMO_HEAD = ("Дмитрий Орлов", "901", "orlov@example.com", 400009)
-DEMO_EXTENSIONS = ("101", "102", "103", "901")
-# Known customers, as Mango sends their numbers, and their salesperson's extension.
-DEMO_CUSTOMERS = {"79161234567": "101", "380671234567": "102", "78123091234": "103",
-                  "79261112233": "102", "79032105544": "101", "74957778899": "901"}
-DEMO_STRANGERS = ("79035556677", "74955404444", "79857003311")  # callers nobody knows yet
-DEMO_LINES = ("74951234567", "78001234567")  # MangoEmulator.lines: Москва, 8-800
-DEMO_TRACKING = "74950001122"  # the website's dynamic call tracking number
-DEMO_VISITOR = {"uid": "5f2a", "widget_id": 3, "widget_name": "Сайт", "device": "desktop",
-                "location": {"country_code": "RU", "region": "Москва", "city": "Москва"},
-                "channel": {"source": "yandex", "medium": "cpc", "campaign": "kabel-2026",
-                            "term": "кабель оптом"},
-                "current_page": {"url": "https://tehnosnab.example/price",
-                                 "title": "Прайс-лист"}}
-
-
-def demo_emulator(key, salt, port=0):
-    """The demo company's PBX: its employees, lines and the website's call tracking."""
-    emulator = MangoEmulator(key, salt, port=port)
-    emulator.add_user(*DEMO_HEAD)
-    emulator.visitors[DEMO_TRACKING] = DEMO_VISITOR
-    return emulator
-
-
-@dataclasses.dataclass(frozen=True)
-class CallPlan:
-    """One call of the demo, decided before it starts (``demo_plans``)."""
-    pause: float  # seconds after the previous call began
-    direction: str  # "incoming" or "outgoing"
-    number: str  # the customer's
-    extension: str  # the employee the PBX rings first, or who calls
-    line: str
-    ring: int  # seconds a phone rings
-    talk: int  # seconds of conversation, 0 when nobody answers
-    tracking: str = ""  # the call tracking number the customer dialled
-
-
-def demo_plans(rng, every=40.0):
-    """Calls as a sales team gets them, one every ``every`` seconds on average, forever:
-    mostly incoming, from known customers and from strangers (some found through the
-    website's call tracking), a missed one now and then, and the reps' own calls out."""
-    while True:
-        pause = rng.uniform(every / 2, every * 3 / 2)
-        ring, talk = rng.randint(*RING), rng.randint(*TALK)
-        if rng.random() < 0.2:
-            number = rng.choice(sorted(DEMO_CUSTOMERS))
-            yield CallPlan(pause, "outgoing", number, DEMO_CUSTOMERS[number], DEMO_LINES[0],
-                           ring, talk if rng.random() < 0.75 else 0)
-            continue
-        tracking = ""
-        if rng.random() < 0.55:
-            number, line = rng.choice(sorted(DEMO_CUSTOMERS)), DEMO_LINES[0]
-        else:
-            number = rng.choice(DEMO_STRANGERS) if rng.random() < 0.4 else \
-                f"79{rng.randrange(10 ** 9):09d}"
-            line = rng.choice(DEMO_LINES)
-            tracking = DEMO_TRACKING if rng.random() < 0.3 else ""
-        yield CallPlan(pause, "incoming", number, rng.choice(DEMO_EXTENSIONS), line, ring,
-                       talk if rng.random() < 0.8 else 0, tracking)
-
-
-class DemoTeam:
-    """Who is on a call: the PBX rings a free employee of the group, else the one planned."""
-
-    def __init__(self, extensions=DEMO_EXTENSIONS):
-        self.extensions, self.calls = extensions, collections.Counter()
-        self._lock = threading.Lock()
-
-    def take(self, extension, choose=True):
-        with self._lock:
-            if choose and self.calls[extension]:
-                extension = next((free for free in self.extensions if not self.calls[free]),
-                                 extension)
-            self.calls[extension] += 1
-            return extension
-
-    def release(self, extension):
-        with self._lock:
-            self.calls[extension] -= 1
-
-
-class DemoCall:
-    """One planned call played as it happens, in real time (``scale`` shortens it).
-
-    Odoo's commands reach the emulator meanwhile, and the call follows what the emulator
-    did: a leg it opened for this call (routing, a transfer) is where the call goes on, a
-    leg it ended has ended, and a leg Odoo asked to hang up ends. The call goes into the
-    emulator's statistics whether Odoo took its notifications or not, as at Mango.
-    """
-    POLL = 0.25  # seconds between two looks at what the emulator did
-    GRACE = 1.0  # seconds the emulator takes to post what it does for a command
-
-    def __init__(self, emulator, webhook, plan, entry_ref, team=None, scale=1.0, log=print,
-                 closing=None):
-        self.emulator, self.webhook, self.plan, self.entry_ref = emulator, webhook, plan, entry_ref
-        self.team, self.scale, self.log = team or DemoTeam(), scale, log
-        self.closing = closing or threading.Event()  # the demo stops: the caller hangs up
-        self.t0, self.started = int(time.time()), time.monotonic()
-        self.legs = []  # call ids of the legs the call went through
-        self.extension = plan.extension  # the employee of the call now
-        self.holding = False  # whether the call keeps that employee busy in the team
-        self.undelivered = 0
-
-    def now(self):
-        return self.t0 + round((time.monotonic() - self.started) / self.scale)
-
-    def run(self):
-        try:
-            outcome = self._incoming() if self.plan.direction == "incoming" else self._outgoing()
-            failed = f", {self.undelivered} notifications Odoo did not take" \
-                if self.undelivered else ""
-            self.log(f"{self.plan.direction} call {self.entry_ref} {self.plan.number} ext "
-                     f"{self.extension}: {outcome}{failed}", flush=True)
-        finally:
-            if self.holding:
-                self.team.release(self.extension)
-
-    def _incoming(self):
-        plan, caller = self.plan, {"number": self.plan.number}
-        dct = {"dct": {"number": plan.tracking, "type": 1}} if plan.tracking else {}
-        ivr = self._open(f"{self.entry_ref}:ivr", "ivr", caller,
-                         {"number": plan.line, "line_number": plan.line}, **dct)
-        if self._wait(GREETING) == "moved":  # Odoo routes a known caller meanwhile
-            leg = self._switch(ivr)
-        else:
-            self._end(ivr, 1100)
-            extension = self._take(plan.extension)
-            leg = self._open(f"{self.entry_ref}:{extension}", "abonent",
-                             {**caller, "taken_from_call_id": ivr}, {
-                                 "extension": extension, "line_number": plan.line,
-                                 "number": f"sip:{extension}@demo.mangosip.ru"}, **dct)
-        return self._converse(leg, self.now(), 1110)
-
-    def _outgoing(self):
-        extension = self._take(self.plan.extension, choose=False)
-        leg = self._open(f"{self.entry_ref}:out", "abonent", {
-            "extension": extension, "number": f"sip:{extension}@demo.mangosip.ru"},
-            {"number": self.plan.number, "line_number": self.plan.line})
-        return self._converse(leg, self.t0, 1120)
-
-    def _converse(self, leg, forwarded, hang_up_reason):
-        """Ring, talk and hang up, on whichever leg the call has moved to meanwhile."""
-        answered, talk = None, self.plan.talk
-        while True:
-            event = self._wait(self.plan.ring, leg)
-            if event == "moved":
-                leg = self._switch(leg)
-                continue
-            if event or not talk:
-                break
-            talked = self._step(leg, "Connected")
-            answered = answered or talked
-            event = self._wait(talk, leg)
-            if event != "moved":
-                break
-            leg = self._switch(leg)  # a transfer: the colleague's phone rings
-            talk = max(talk - (self.now() - talked), TALK[0])
-        if event == "hangup":
-            self._end(leg, 1181)
-        else:
-            self._end(leg, hang_up_reason if answered else 1111)
-        self._summary(leg, forwarded, answered)
-        return "hung up from Odoo" if event == "hangup" else \
-            f"talked {self.now() - answered} s" if answered else "missed"
-
-    # -- what the emulator did to the call --------------------------------------------------
-
-    def _events(self, call_id=None):
-        return [payload for path, payload in self.emulator.notified_for(self.entry_ref)
-                if path == "events/call" and call_id in (None, payload.get("call_id"))]
-
-    def _moved(self):
-        """The leg the emulator opened for this call, not followed yet."""
-        return next((event["call_id"] for event in reversed(self._events())
-                     if event.get("call_state") == "Appeared"
-                     and event.get("call_id") not in self.legs), None)
-
-    def _ended(self, leg):
-        return any(event.get("call_state") == "Disconnected" for event in self._events(leg))
-
-    def _hung_up(self, leg):
-        return any(request["payload"].get("call_id") == leg
-                   and time.time() - request["time"] >= self.GRACE
-                   for request in self.emulator.requests_to("commands/call/hangup"))
-
-    def _wait(self, seconds, leg=None):
-        """Let ``seconds`` of the call pass, less when it moved to a leg the emulator
-        opened ("moved"), ``leg`` ended ("ended") or has to be hung up ("hangup"), or the
-        demo stops ("closing")."""
-        deadline = time.monotonic() + seconds * self.scale
-        while (left := deadline - time.monotonic()) > 0:
-            if self.closing.wait(min(left, self.POLL)):
-                return "closing"
-            if self._moved():
-                return "moved"
-            if leg and self._ended(leg):
-                time.sleep(self.GRACE)  # a transfer ends one leg and opens another
-                return "moved" if self._moved() else "ended"
-            if leg and self._hung_up(leg):
-                return "hangup"
-        return None
-
-    # -- what the call posts -----------------------------------------------------------------
-
-    def _take(self, extension, choose=True):
-        if self.holding:
-            self.team.release(self.extension)
-        self.extension, self.holding = self.team.take(extension, choose), True
-        return self.extension
-
-    def _open(self, call_id, location, src, dst, **extra):
-        self.legs.append(call_id)
-        self._post(_leg(self.entry_ref, call_id, 1, "Appeared", self.now(), location, src, dst,
-                        **extra))
-        return call_id
-
-    def _step(self, leg, state, **extra):
-        last = self._events(leg)[-1]
-        payload = {key: value for key, value in last.items()
-                   if key not in ("command_id", "disconnect_reason")}
-        timestamp = self.now()
-        self._post(("events/call", {**payload, "seq": int(last["seq"]) + 1, "call_state": state,
-                                    "timestamp": timestamp, **extra}))
-        return timestamp
-
-    def _end(self, leg, reason):
-        if not self._ended(leg):
-            self._step(leg, "Disconnected", disconnect_reason=reason)
-
-    def _switch(self, leg):
-        """Follow the call to the leg the emulator opened; the one it left ends."""
-        new = self._moved()
-        self.legs.append(new)
-        self._end(leg, 1100)
-        extension = (self._events(new)[-1].get("to") or {}).get("extension")
-        if extension:
-            self._take(extension, choose=False)
-        return new
-
-    def _summary(self, leg, forwarded, answered):
-        plan, last = self.plan, self._events(leg)[-1]
-        incoming = plan.direction == "incoming"
-        employee = {key: value for key, value in (last.get("to" if incoming else "from") or {})
-                    .items() if key in ("extension", "number")}
-        src, dst = ({"number": plan.number}, employee) if incoming else \
-            (employee, {"number": plan.number})
-        end = self.now()
-        notifications = [_summary(self.entry_ref, 1 if incoming else 2, src, dst, plan.line,
-                                  (self.t0, forwarded, answered or end, end), bool(answered),
-                                  last.get("disconnect_reason", 1100))]
-        if answered:
-            recording = f"rec-{self.entry_ref}"
-            self.emulator.add_recording(recording)
-            notifications += _recording(self.entry_ref, self.legs[-1], recording,
-                                        employee.get("extension", ""), answered, end)
-        self._post(*notifications)
-
-    def _post(self, *notifications):
-        self.emulator.keep_in_stats(notifications)
-        for path, payload in notifications:
-            try:
-                self.emulator.notify(self.webhook, path, payload)
-            except requests.RequestException:
-                self.undelivered += 1
-                if self.undelivered == 1:
-                    self.log(f"Odoo did not take call {self.entry_ref}", flush=True)
-
-
-def play_demo(emulator, webhook, plans, scale=1.0, log=print):
-    """Start each planned call at its time, each in a thread of its own, until interrupted;
-    then the calls going on end as if their callers hung up, so that none stays open."""
-    team, closing, threads = DemoTeam(), threading.Event(), []
-    try:
-        for n, plan in enumerate(plans, 1):
-            time.sleep(plan.pause * scale if n > 1 else 0)
-            call = DemoCall(emulator, webhook, plan, f"demo-{int(time.time())}-{n}", team, scale,
-                            log, closing)
-            threads = [thread for thread in threads if thread.is_alive()]
-            threads.append(threading.Thread(target=call.run, daemon=True))
-            threads[-1].start()
-    finally:
-        closing.set()
-        for thread in threads:
-            thread.join(10)
-
-
-def wait_for(url, log=print):
-    """Until Odoo answers at ``url``: the demo's calls begin once someone can see them."""
-    for attempt in itertools.count():
-        try:
-            requests.get(url, timeout=5)
-            return
-        except requests.RequestException:
-            if not attempt:
-                log(f"waiting for Odoo at {url}", flush=True)
-            time.sleep(2)
-
-
-def main():
-    parser = argparse.ArgumentParser(description="Mango Office emulator for the demo")
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--salt", required=True)
-    parser.add_argument("--port", type=int, default=8079)
-    parser.add_argument("--odoo", help="Odoo's webhook base, e.g. http://127.0.0.1:8069/mango")
-    parser.add_argument("--every", type=float, default=40,
-                        help="seconds between the beginnings of two calls, on average")
-    parser.add_argument("--seed", type=int, help="the same calls on every run")
-    args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # ends the calls, as Ctrl-C
-    emulator = demo_emulator(args.key, args.salt, port=args.port).start()
-    emulator.notify_url = args.odoo
-    print(f"Mango emulator on {emulator.url}", flush=True)
-    try:
-        if args.odoo:
-            wait_for(args.odoo)
-            play_demo(emulator, args.odoo, demo_plans(random.Random(args.seed), args.every))
-        else:
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,65 @@
+"""The demo's PBX: the Mango emulator as the demo company's Mango Office, playing its calls.
+
+    python3 scripts/demo_pbx.py --key K --salt S [--port 8079] [--odoo http://127.0.0.1:8069/mango]
+        [--every 40] [--seed N]
+
+``scripts/demo`` runs it beside Odoo. Without ``--odoo`` it only answers the API. Ctrl-C
+(or SIGTERM) ends the calls going on, as if their callers hung up, then stops.
+"""
+import argparse
+import itertools
+import random
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
+from emulators.mango_demo import demo_emulator, demo_plans, play_demo  # noqa: E402
+
+
+def wait_for(url, log=print):
+    """Until Odoo answers at ``url``: the demo's calls begin once someone can see them."""
+    for attempt in itertools.count():
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:
+            if not attempt:
+                log(f"waiting for Odoo at {url}", flush=True)
+            time.sleep(2)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="The demo company's Mango Office: the emulator playing its calls")
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--salt", required=True)
+    parser.add_argument("--port", type=int, default=8079)
+    parser.add_argument("--odoo", help="Odoo's webhook base, e.g. http://127.0.0.1:8069/mango")
+    parser.add_argument("--every", type=float, default=40,
+                        help="seconds between the beginnings of two calls, on average")
+    parser.add_argument("--seed", type=int, help="the same calls on every run")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # ends the calls, as Ctrl-C
+    emulator = demo_emulator(args.key, args.salt, port=args.port).start()
+    emulator.notify_url = args.odoo
+    print(f"Mango emulator on {emulator.url}", flush=True)
+    try:
+        if args.odoo:
+            wait_for(args.odoo)
+            play_demo(emulator, args.odoo, demo_plans(random.Random(args.seed), args.every))
+        else:
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+import { WORKER_STATE } from "@bus/workers/websocket_worker";
+
+/**
+ * Steps the addon's tours share. The Python test gives the notifications Mango would post,
+ * signed, under names (sessionStorage "mango_office.tour", see ``PbxHttpCase.tour_posting``);
+ * ``post(name)`` posts one to the webhook when the story needs it, and the next step waits
+ * for what the rep sees of it.
+ */
+export function post(name) {
+    return {
+        content: `Mango posts "${name}"`,
+        trigger: ".o_main_navbar",
+        async run() {
+            const { path, body } = JSON.parse(sessionStorage.getItem("mango_office.tour"))[name];
+            const response = await fetch(`/mango/${path}`, {
+                method: "POST",
+                body: new URLSearchParams(body),
+            });
+            if (!response.ok) {
+                throw new Error(`the webhook answered ${response.status} to "${name}"`);
+            }
+        },
+    };
+}
+
+/** Until the web client's bus is connected: what the server sends now reaches this page. */
+export function busConnected() {
+    return {
+        content: "the bus is connected",
+        trigger: ".o_main_navbar",
+        async run() {
+            const bus = odoo.__WOWL_DEBUG__.root.env.services.bus_service;
+            await new Promise((resolve) => {
+                bus.addEventListener("BUS:CONNECT", resolve, { once: true });
+                if (bus.workerState === WORKER_STATE.CONNECTED) {
+                    resolve();
+                }
+            });
+        },
+    };
+}
