@@ -87,15 +87,14 @@ class MangoReconciliation(models.AbstractModel):
         running = companies.filtered("mango_reconciling_to")
         if not running:
             return
-        # the cron calls this again ten times at least; past its time, the rest is left to
-        # the next run, which it starts at once: a window can take a minute
-        if time.monotonic() < self.env.context.get("cron_end_time", math.inf):
+        # the claims are committed before Mango is asked (their rows stay free meanwhile);
+        # the cron calls this again ten times at least: past its time, the rest is left to
+        # the next run, which it starts at once, since a window can take a minute
+        Cron = self.env["ir.cron"]
+        if Cron._commit_progress(remaining=sum(map(_windows, running))):
             self._mango_reconcile_window(running[0])
-            done = 1
-        else:
-            done = 0
-        self.env["ir.cron"]._commit_progress(done, remaining=sum(
-            map(_windows, running.filtered("mango_reconciling_to"))))
+            Cron._commit_progress(1, remaining=sum(
+                map(_windows, running.filtered("mango_reconciling_to"))))
 
     @api.model
     def _mango_reconcile_window(self, company):

@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 MAX_TRIES = 10  # transactions tried when concurrent notifications of a call collide
 MAX_PAUSE = 0.5  # seconds, at most, between two of them
 STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
+PENDING_BATCH = 100  # rows applied per call of the cron
 # what administrators group and filter the journal by (not the digest, not the log columns)
 OFFERED = frozenset({"company_id", "path", "entry_ref", "call_id", "state", "error", "payload",
                      "create_date"})
@@ -38,7 +39,7 @@ class PbxEvent(models.Model):
     _order = "id desc"
     _rec_name = "path"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     path = fields.Char(required=True, readonly=True)
     payload = fields.Text(string="JSON", required=True, readonly=True)
     payload_pretty = fields.Text(string="Notification", compute="_compute_payload_pretty")
@@ -228,15 +229,25 @@ class PbxEvent(models.Model):
 
     @api.model
     def _cron_process_pending(self):
-        """Rows whose worker died before applying them, and rows whose call came since."""
-        self.env.cr.execute(SQL(
-            """SELECT event.id FROM pbx_event event
-                WHERE (event.state = 'received' AND event.create_date < %s)
-                   OR (event.state = 'waiting' AND EXISTS (
-                        SELECT 1 FROM pbx_call call WHERE call.company_id = event.company_id
-                                                        AND call.entry_ref = event.entry_ref))
-                ORDER BY event.id LIMIT 1000""", fields.Datetime.now() - STALE_AFTER))
-        self._run(self.browse(row[0] for row in self.env.cr.fetchall())._process())
+        """Rows whose worker died before applying them, and rows whose call came since: a
+        batch per call, each row applied in a transaction of its own (``_process``); the
+        cron calls it again while some are left."""
+        pending = SQL(
+            """(event.state = 'received' AND event.create_date < %s)
+               OR (event.state = 'waiting' AND EXISTS (
+                    SELECT 1 FROM pbx_call call WHERE call.company_id = event.company_id
+                                                    AND call.entry_ref = event.entry_ref))""",
+            fields.Datetime.now() - STALE_AFTER)
+        self.env.cr.execute(SQL("SELECT event.id FROM pbx_event event WHERE %s "
+                                "ORDER BY event.id LIMIT %s", pending, PENDING_BATCH))
+        found = self.browse(row[0] for row in self.env.cr.fetchall())
+        events = found.try_lock_for_update()  # those a worker is applying now: the next run
+        self._run(events._process())
+        remaining = 0
+        if len(found) == PENDING_BATCH:
+            self.env.cr.execute(SQL("SELECT count(*) FROM pbx_event event WHERE %s", pending))
+            remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._commit_progress(len(events), remaining=remaining)
 
     @api.model
     def _run(self, work):
