@@ -11,6 +11,7 @@ from odoo.tests import TransactionCase, tagged
 from ..mango.signing import dumps
 from ..models.pbx_call import PbxCall
 from ..models.pbx_event import MAX_TRIES
+from .common import forget_committed_calls
 from .emulators.mango import incoming_call
 
 ENTRY = "E-concurrent-test"
@@ -30,9 +31,7 @@ class TestConcurrentNotifications(TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM pbx_event WHERE entry_ref LIKE %s", [ENTRY + "%"])
-            cr.execute("DELETE FROM pbx_call WHERE entry_ref LIKE %s", [ENTRY + "%"])
+        forget_committed_calls(self.registry, ENTRY + "%")
 
     def receive_concurrently(self, notifications):
         """Each (path, payload) in its own thread and transaction, all released at once
