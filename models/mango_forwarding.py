@@ -9,7 +9,7 @@ from ..mango import MangoError
 _logger = logging.getLogger(__name__)
 
 MARKER = "Odoo CRM"  # the comment of the rules Odoo keeps; the others are left alone
-MAX_CHANGES = 300  # per run: the rest follows at the next one
+MAX_CHANGES = 300  # per company and call of the cron: the rest follows at the next call
 PAUSE = 0.15  # seconds between changes: Mango allows 10 requests a second per PBX (§6)
 
 
@@ -23,8 +23,14 @@ class MangoForwarding(models.AbstractModel):
 
     @api.model
     def _cron_sync(self):
+        """Each company's rules, committed a company at a time; a company that made
+        ``MAX_CHANGES`` changes may have more to make: the cron calls this again at once."""
+        Cron = self.env["ir.cron"]
+        unfinished = 0
         for company in self.env["res.company"].sudo().search([("mango_forwarding", "=", True)]):
-            self._mango_sync(company)
+            unfinished += self._mango_sync(company) == MAX_CHANGES
+            Cron._commit_progress(1)
+        Cron._commit_progress(remaining=unfinished)
 
     @api.model
     def _mango_trigger(self):
@@ -89,8 +95,6 @@ class MangoForwarding(models.AbstractModel):
                 operation(*args)
                 changes += 1
                 time.sleep(PAUSE)
-            if len(todo) > MAX_CHANGES:
-                self.env.ref("mango_office.ir_cron_mango_forwarding")._trigger()
         except MangoError as failure:
             error = company._pbx_error_message(failure)
             _logger.warning("Forwarding rules of %s: %s", company.name, failure)

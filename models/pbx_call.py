@@ -33,7 +33,7 @@ class PbxCall(models.Model):
     _description = "Phone Call"
     _order = "start_date desc, id desc"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
+    company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
     entry_ref = fields.Char(string="PBX Entry ID", required=True, readonly=True)
     direction = fields.Selection(

@@ -20,7 +20,7 @@ class PbxCallLeg(models.Model):
     _description = "Phone Call Leg"
     _order = "appeared_date, id"
 
-    call_id = fields.Many2one("pbx.call", required=True, index=True, ondelete="cascade")
+    call_id = fields.Many2one("pbx.call", required=True, ondelete="cascade")
     leg_ref = fields.Char(string="PBX Leg ID", required=True)
     seq = fields.Integer(string="Last Sequence Number")
     state = fields.Selection(

@@ -6,6 +6,7 @@ import psycopg2
 import pytz
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..pbx.client import PbxError
@@ -20,6 +21,7 @@ RETRY_AFTER = timedelta(minutes=1)
 GIVE_UP_AFTER = timedelta(days=1)
 DOWNLOAD_TIMEOUT = 120.0  # seconds: a long conversation is a large file
 BATCH = 20
+PURGE_BATCH = 100
 
 
 def _lt(message):
@@ -42,7 +44,7 @@ class PbxCallRecording(models.Model):
     _order = "id"
     _rec_name = "recording_ref"
 
-    call_id = fields.Many2one("pbx.call", required=True, index=True, ondelete="cascade")
+    call_id = fields.Many2one("pbx.call", required=True, ondelete="cascade")
     recording_ref = fields.Char(string="PBX Recording ID", required=True)
     state = fields.Selection(
         [(RecordingState.RECORDING, "Recording"), (RecordingState.SAVED, "Saved"),
@@ -125,15 +127,19 @@ class PbxCallRecording(models.Model):
 
     @api.model
     def _cron_fetch(self):
-        """Fetch the queued files whose time has come, each committed on its own."""
+        """Fetch the queued files whose time has come, each committed on its own; the cron
+        calls it again while some are left."""
         Cron = self.env["ir.cron"]
-        due = self.search([("fetch_state", "=", "queued"),
-                           ("fetch_next", "<=", fields.Datetime.now())], limit=BATCH)
+        domain = [("fetch_state", "=", "queued"), ("fetch_next", "<=", fields.Datetime.now())]
+        due = self.search(domain, limit=BATCH, order="fetch_next, id")
+        Cron._commit_progress(remaining=self.search_count(domain) if len(due) == BATCH
+                              else len(due))
+        # no row lock while a file downloads (a notification of the recording would wait
+        # for it): _pbx_fetch locks the row before it writes, and leaves it if it changed
         for recording in due:
             recording._pbx_fetch()
-            Cron._commit_progress(1)
-        if len(due) == BATCH:
-            self.env.ref("mango_office.ir_cron_mango_fetch_recordings")._trigger()
+            if not Cron._commit_progress(1):
+                break
 
     def _pbx_lock_row(self):
         """Lock the recording for this transaction before the ORM writes it: when a
@@ -201,19 +207,20 @@ class PbxCallRecording(models.Model):
 
     @api.model
     def _cron_purge(self):
-        """Remove the files older than each company's retention, in batches."""
-        Cron = self.env["ir.cron"]
-        for company in self.env["res.company"].search([("mango_recording_days", ">", 0)]):
-            days = company.mango_recording_days
-            while True:
-                old = self.search([
-                    ("fetch_state", "=", "done"), ("call_id.company_id", "=", company.id),
-                    ("call_id.start_date", "<", fields.Datetime.now() - timedelta(days=days))],
-                    limit=100)
-                if not old:
-                    break
-                old._pbx_delete_files(days)
-                Cron._commit_progress(len(old))
+        """Remove the files older than each company's retention, a batch per call; the cron
+        calls it again while some are left."""
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].search([("mango_recording_days", ">", 0)])
+        domain = Domain("fetch_state", "=", "done") & Domain.OR(
+            Domain("call_id.company_id", "=", company.id)
+            & Domain("call_id.start_date", "<", now - timedelta(days=company.mango_recording_days))
+            for company in companies)
+        found = self.search(domain, limit=PURGE_BATCH, order="id")
+        old = found.try_lock_for_update()
+        for company, recordings in old.grouped(lambda rec: rec.call_id.company_id).items():
+            recordings._pbx_delete_files(company.mango_recording_days)
+        remaining = self.search_count(domain) if len(found) == PURGE_BATCH else 0
+        self.env["ir.cron"]._commit_progress(len(old), remaining=remaining)
 
     def _pbx_delete_files(self, days):
         attachments = self.attachment_id

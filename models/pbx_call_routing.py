@@ -191,17 +191,22 @@ class PbxCallRouting(models.Model):
         worker stopped between its commit and its answer): sent while the caller still
         waits, else failed; and those whose sending was lost with its worker, failed
         with the reason."""
+        Cron = self.env["ir.cron"]
         seconds = self._pbx_route_stale_seconds()
+        stale_before = fields.Datetime.now() - timedelta(seconds=seconds)
         stale = self.sudo().search([
-            ("route_status", "=", "pending"),
-            ("route_date", "<", fields.Datetime.now() - timedelta(seconds=seconds))])
+            ("route_status", "=", "pending"), ("route_date", "<", stale_before),
+        ]).try_lock_for_update()  # those a notification is applying now: the next run
         for call in stale:
             call._pbx_route_outcome(call.route_command_ref, error=PbxError(
                 NOT_SENT, seconds=seconds))
-            self.env.cr.commit()
-        for call in self.sudo().search([("route_status", "=", "pending"),
-                                        ("route_taken", "=", False)], order="route_date, id"):
+        unsent = self.sudo().search([("route_status", "=", "pending"), ("route_taken", "=", False),
+                                     ("route_date", ">=", stale_before)], order="route_date, id")
+        Cron._commit_progress(len(stale), remaining=len(unsent))
+        for call in unsent:  # each taken, then sent, in transactions of its own
             _send_route(self.env.cr.dbname, call.id, {"command_ref": call.route_command_ref})
+            if not Cron._commit_progress(1):
+                break
 
 
 def _send_route(dbname, call_id, command, profile=None):

@@ -3,18 +3,17 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..pbx.client import PbxError
 from ..pbx.events import Tracking
 
 TRIES = 10
+VISITOR_BATCH = 50
 # the call's kind of call tracking for each neutral one
 DCT_TYPES = {Tracking.NONE: "0", Tracking.DYNAMIC: "1", Tracking.STATIC: "2"}
 
-
-def _lt(message):
-    return message
-
+_lt = LazyTranslate(__name__)
 
 # What Mango says of the visitor, in the order shown (reference §3.11, PlanFix's list).
 LABELS = {
@@ -78,11 +77,18 @@ class PbxCallTracking(models.Model):
 
     @api.model
     def _cron_fetch_visitors(self):
+        """Ask Mango for the visitors whose time has come, each committed on its own; the
+        cron calls it again while some are left. No row lock while Mango answers: the
+        call's notifications would wait for it."""
         Cron = self.env["ir.cron"]
-        for call in self.search([("dct_state", "=", "queued"),
-                                 ("dct_next", "<=", fields.Datetime.now())], limit=50):
+        domain = [("dct_state", "=", "queued"), ("dct_next", "<=", fields.Datetime.now())]
+        calls = self.search(domain, limit=VISITOR_BATCH)
+        Cron._commit_progress(remaining=self.search_count(domain) if len(calls) == VISITOR_BATCH
+                              else len(calls))
+        for call in calls:
             call._pbx_fetch_visitor()
-            Cron._commit_progress(1)
+            if not Cron._commit_progress(1):
+                break
 
     def _pbx_fetch_visitor(self):
         try:

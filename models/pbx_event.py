@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 MAX_TRIES = 10  # transactions tried when concurrent notifications of a call collide
 MAX_PAUSE = 0.5  # seconds, at most, between two of them
 STALE_AFTER = timedelta(minutes=1)  # a received row still unprocessed then lost its worker
+PENDING_BATCH = 100  # rows applied per call of the cron
 # what administrators group and filter the journal by (not the digest, not the log columns)
 OFFERED = frozenset({"company_id", "path", "entry_ref", "call_id", "state", "error", "payload",
                      "create_date"})
@@ -38,7 +39,7 @@ class PbxEvent(models.Model):
     _order = "id desc"
     _rec_name = "path"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     path = fields.Char(required=True, readonly=True)
     payload = fields.Text(string="JSON", required=True, readonly=True)
     payload_pretty = fields.Text(string="Notification", compute="_compute_payload_pretty")
@@ -121,18 +122,16 @@ class PbxEvent(models.Model):
         """Apply each row in its own transaction, committed; never raises. Answers the
         work to do once the PBX has its answer: the caller does it (``_run``).
 
-        Concurrent notifications of one call are serialised on the call's row: the
-        transaction that has to wait is rolled back and tried again on a fresh snapshot.
-        A row left waiting for its call is tried once more after the commit, when the
-        call may have been created by a notification committed meanwhile. ``company``
-        (the row's, known to the webhook) spares reading the row again.
+        Notifications of one call are applied one at a time (``_try``). A row left
+        waiting for its call is applied by the notification that creates the call, after
+        its commit: the creator's snapshot then sees every waiting row committed before it
+        took the call's turn, and a row applied after the creator sees the call.
+        ``company`` (the row's, known to the webhook) spares reading the row again.
         """
         work = []
         for event in self:
             owner = company or event.company_id
             state, call, created, done_after = event._try(notification, owner)
-            if state == "waiting":
-                state, call, created, done_after = event._try(notification, owner)
             work += done_after
             if created:
                 self.env.cr.execute(SQL(
@@ -145,8 +144,32 @@ class PbxEvent(models.Model):
 
     def _try(self, notification, company):
         """Apply this row; commit; answer (state, call, whether the call was created, the
-        work to do after the PBX's answer)."""
+        work to do after the PBX's answer).
+
+        The notifications of one call take turns, on a session lock of its entry taken in
+        a transaction of its own and released after the commit: the transaction that
+        applies takes its snapshot once the previous turn has committed, and never fails
+        to serialise for having waited. (With the call's row lock alone, each turn of a
+        burst failed all the waiting ones, and the last ran out of tries.) Called with no
+        transaction of the caller's in progress.
+        """
         self.ensure_one()
+        cr = self.env.cr
+        entry_ref = getattr(notification, "entry_ref", None) if notification else self.entry_ref
+        turn = entry_ref and SQL("hashtextextended(%s, 0)", f"pbx.call:{company.id}:{entry_ref}")
+        if turn:
+            cr.execute(SQL("SELECT pg_advisory_lock(%s)", turn))
+            cr.commit()
+        try:
+            return self._try_applying(notification, company)
+        finally:
+            if turn:
+                cr.execute(SQL("SELECT pg_advisory_unlock(%s)", turn))
+                cr.commit()
+
+    def _try_applying(self, notification, company):
+        """``_try``'s transaction, tried again on a fresh snapshot when it fails to
+        serialise with a concurrent one of another kind (a route, a cron)."""
         cr = self.env.cr
         for attempt in range(1, MAX_TRIES + 1):
             try:
@@ -206,15 +229,25 @@ class PbxEvent(models.Model):
 
     @api.model
     def _cron_process_pending(self):
-        """Rows whose worker died before applying them, and rows whose call came since."""
-        self.env.cr.execute(SQL(
-            """SELECT event.id FROM pbx_event event
-                WHERE (event.state = 'received' AND event.create_date < %s)
-                   OR (event.state = 'waiting' AND EXISTS (
-                        SELECT 1 FROM pbx_call call WHERE call.company_id = event.company_id
-                                                        AND call.entry_ref = event.entry_ref))
-                ORDER BY event.id LIMIT 1000""", fields.Datetime.now() - STALE_AFTER))
-        self._run(self.browse(row[0] for row in self.env.cr.fetchall())._process())
+        """Rows whose worker died before applying them, and rows whose call came since: a
+        batch per call, each row applied in a transaction of its own (``_process``); the
+        cron calls it again while some are left."""
+        pending = SQL(
+            """(event.state = 'received' AND event.create_date < %s)
+               OR (event.state = 'waiting' AND EXISTS (
+                    SELECT 1 FROM pbx_call call WHERE call.company_id = event.company_id
+                                                    AND call.entry_ref = event.entry_ref))""",
+            fields.Datetime.now() - STALE_AFTER)
+        self.env.cr.execute(SQL("SELECT event.id FROM pbx_event event WHERE %s "
+                                "ORDER BY event.id LIMIT %s", pending, PENDING_BATCH))
+        found = self.browse(row[0] for row in self.env.cr.fetchall())
+        events = found.try_lock_for_update()  # those a worker is applying now: the next run
+        self._run(events._process())
+        remaining = 0
+        if len(found) == PENDING_BATCH:
+            self.env.cr.execute(SQL("SELECT count(*) FROM pbx_event event WHERE %s", pending))
+            remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._commit_progress(len(events), remaining=remaining)
 
     @api.model
     def _run(self, work):

@@ -13,7 +13,7 @@ class PbxExtension(models.Model):
     _order = "company_id, extension"
     _rec_name = "extension"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade",
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade",
                                  default=lambda self: self.env.company)
     user_id = fields.Many2one("res.users", string="User", required=True, index=True,
                               ondelete="cascade", domain="[('share', '=', False)]")

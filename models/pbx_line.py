@@ -71,12 +71,16 @@ class PbxLine(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        """Read the lines of every connected PBX from Mango."""
-        for company in self.env["res.company"].sudo().search([("mango_api_key", "!=", False)]):
+        """Read the lines of every connected PBX from Mango, committed a company at a time."""
+        Cron = self.env["ir.cron"]
+        companies = self.env["res.company"].sudo().search([("mango_api_key", "!=", False)])
+        Cron._commit_progress(remaining=len(companies))
+        for company in companies:
             try:
                 rows = company._pbx_client().lines()
             except PbxError as error:
                 _logger.warning("The PBX lines of %s could not be read from Mango: %s",
                                 company.name, error)
-                continue
-            self.sudo()._pbx_sync(company, rows)
+            else:
+                self.sudo()._pbx_sync(company, rows)
+            Cron._commit_progress(1)

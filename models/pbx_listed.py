@@ -7,7 +7,7 @@ class PbxListed(models.AbstractModel):
     _description = "Listed by the PBX"
     _order = "name"
 
-    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     pbx_ref = fields.Char(string="PBX ID", required=True)
     name = fields.Char(required=True)
     active = fields.Boolean(default=True)

@@ -1,7 +1,6 @@
 import json
 import logging
 import math
-import time
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -78,15 +77,14 @@ class PbxReconciliation(models.AbstractModel):
         running = companies.filtered("mango_reconciling_to")
         if not running:
             return
-        # the cron calls this again ten times at least; past its time, the rest is left to
-        # the next run, which it starts at once: a window can take a minute
-        if time.monotonic() < self.env.context.get("cron_end_time", math.inf):
+        # the claims are committed before the PBX is asked (their rows stay free meanwhile);
+        # the cron calls this again ten times at least: past its time, the rest is left to
+        # the next run, which it starts at once, since a window can take a minute
+        Cron = self.env["ir.cron"]
+        if Cron._commit_progress(remaining=sum(map(_windows, running))):
             self._pbx_reconcile_window(running[0])
-            done = 1
-        else:
-            done = 0
-        self.env["ir.cron"]._commit_progress(done, remaining=sum(
-            map(_windows, running.filtered("mango_reconciling_to"))))
+            Cron._commit_progress(1, remaining=sum(
+                map(_windows, running.filtered("mango_reconciling_to"))))
 
     @api.model
     def _pbx_reconcile_window(self, company):

@@ -32,7 +32,7 @@ class ResCompany(models.Model):
         help="Where Odoo sends its requests to Mango: leave it as it is unless Mango's support "
              "gives you another address.")
     mango_api_key = fields.Char(
-        string="PBX Unique Code", groups="base.group_system", index="btree_not_null", copy=False,
+        string="PBX Unique Code", groups="base.group_system", copy=False,
         help="'Уникальный код вашей АТС' from Mango's API connector.")
     mango_api_salt = fields.Char(
         string="Signing Key", groups="base.group_system", copy=False,

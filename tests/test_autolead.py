@@ -5,7 +5,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..mango.signing import dumps
 from . import test_concurrency
-from .common import PbxHttpCase
+from .common import PbxHttpCase, forget_committed_calls
 from .emulators.mango import incoming_call
 
 UNKNOWN = "79035556677"  # +7 903 555-66-77: no contact, no lead
@@ -218,8 +218,7 @@ class TestAutoleadConcurrency(TransactionCase):
                             f"AND res_id IN ({leads})", number)
         self.commit_sql("DELETE FROM crm_lead WHERE phone_sanitized = %s", number)
         self.commit_sql("DELETE FROM pbx_autolead_number WHERE number = %s", number)
-        self.commit_sql("DELETE FROM pbx_event WHERE entry_ref LIKE %s", self.ENTRY + "%")
-        self.commit_sql("DELETE FROM pbx_call WHERE entry_ref LIKE %s", self.ENTRY + "%")
+        forget_committed_calls(self.registry, self.ENTRY + "%")
         self.commit_sql("UPDATE res_company SET mango_autolead = 'off' WHERE id = %s",
                         self.env.company.id)
 

@@ -70,6 +70,20 @@ class TestChatter(PbxHttpCase):
         self.assertEqual(len(self.notes(self.lead)), 1)
         self.assertEqual((self.ivan.pbx_call_count, self.lead.pbx_call_count), (1, 1))
 
+    def test_a_company_and_its_people_count_the_calls_of_all_of_them(self):
+        firm = self.env["res.partner"].create({"name": "ООО Ромашка", "is_company": True})
+        self.ivan.parent_id = firm
+        petr = self.env["res.partner"].create({"name": "Пётр Сидоров", "parent_id": firm.id,
+                                               "phone": "+7 903 555-66-77"})
+        other = self.env["res.partner"].create({"name": "Анна Смирнова",
+                                                "phone": "+7 903 555-66-78"})
+        self.post_all(incoming_call("C-firm-1", CALLER, extension="101"))
+        self.post_all(incoming_call("C-firm-2", "79035556677", extension="101"))
+        self.post_all(incoming_call("C-other", "79035556678", extension="101"))
+        self.assertEqual(self.calls("C-firm-2").partner_id, petr)
+        people = (firm | self.ivan | petr | other).with_user(self.rep)
+        self.assertEqual(people.mapped("pbx_call_count"), [2, 2, 2, 1])
+
     def test_names_from_anyone_are_escaped(self):
         self.ivan.name = "<img src=x onerror=alert(1)>"
         self.lead.partner_id = False

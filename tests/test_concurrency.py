@@ -1,5 +1,6 @@
 import random
 import threading
+import time
 from unittest.mock import patch
 
 from odoo import api
@@ -8,6 +9,9 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 from ..mango.signing import dumps
+from ..models.pbx_call import PbxCall
+from ..models.pbx_event import MAX_TRIES
+from .common import forget_committed_calls
 from .emulators.mango import incoming_call
 
 ENTRY = "E-concurrent-test"
@@ -27,12 +31,11 @@ class TestConcurrentNotifications(TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM pbx_event WHERE entry_ref LIKE %s", [ENTRY + "%"])
-            cr.execute("DELETE FROM pbx_call WHERE entry_ref LIKE %s", [ENTRY + "%"])
+        forget_committed_calls(self.registry, ENTRY + "%")
 
     def receive_concurrently(self, notifications):
-        """Each (path, payload) in its own thread and transaction, all released at once."""
+        """Each (path, payload) in its own thread and transaction, all released at once
+        (kept in ``self.threads``)."""
         company_id = self.env.company.id
         barrier = threading.Barrier(len(notifications), timeout=30)
         errors = []
@@ -48,7 +51,8 @@ class TestConcurrentNotifications(TransactionCase):
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
-        threads = [threading.Thread(target=receive, args=n) for n in notifications]
+        threads = self.threads = [threading.Thread(target=receive, args=n)
+                                  for n in notifications]
         random.Random(len(notifications)).shuffle(threads)
         # The test runner holds the registry lock that new environments take.
         with patch.object(Registry, "_lock", DummyRLock()):
@@ -62,6 +66,40 @@ class TestConcurrentNotifications(TransactionCase):
         with self.registry.cursor() as cr:
             cr.execute(query, [ENTRY + "%"])
             return cr.fetchall()
+
+    def unprocessed(self):
+        return self.committed("SELECT path, state, error FROM pbx_event "
+                              "WHERE entry_ref LIKE %s AND state != 'processed' ORDER BY id")
+
+    def others_queued(self):
+        """How many of the other live threads wait for a lock, or left their row waiting
+        for its call, and how many other threads live."""
+        with self.registry.cursor() as cr:
+            cr.execute("""SELECT (SELECT count(*) FROM pg_stat_activity
+                                   WHERE datname = current_database()
+                                     AND wait_event_type = 'Lock')
+                               + (SELECT count(*) FROM pbx_event
+                                   WHERE entry_ref LIKE %s AND state = 'waiting')""",
+                       [ENTRY + "%"])
+            queued = cr.fetchone()[0]
+        return queued, sum(thread.is_alive() for thread in self.threads) - 1
+
+    def holding_each_call(self):
+        """Each notification that has its call keeps it until all the other ones wait
+        for it: the worst case of a burst, every turn with all the others queued."""
+        lock = PbxCall._pbx_lock
+
+        def held(model, *args, **kwargs):
+            call, created = lock(model, *args, **kwargs)
+            deadline = time.monotonic() + 30
+            while call and time.monotonic() < deadline:
+                queued, others = self.others_queued()
+                if queued >= others:
+                    break
+                time.sleep(0.02)
+            return call, created
+
+        return patch.object(PbxCall, "_pbx_lock", held)
 
     def test_thirty_copies_of_one_notification(self):
         notification = incoming_call(ENTRY, "79161234567")[0]
@@ -98,6 +136,7 @@ class TestConcurrentNotifications(TransactionCase):
         self.receive_concurrently(burst)
         for notification in calls("ordered"):
             self.receive_concurrently([notification])
+        self.assertEqual(self.unprocessed(), [])
         self.assertEqual(self.committed(
             "SELECT count(*), count(*) FILTER (WHERE state = 'processed') FROM pbx_event "
             "WHERE entry_ref LIKE %s"), [(2 * len(burst), 2 * len(burst))])
@@ -119,3 +158,37 @@ class TestConcurrentNotifications(TransactionCase):
             with self.subTest(entry=entry):
                 self.assertEqual(first, second)
                 self.assertIn(first[0], ("answered", "missed"))
+
+    def test_a_call_s_notifications_each_waiting_for_all_the_others(self):
+        """More notifications of one call than a notification has tries, each holding the
+        call until all the others queue behind it: each is applied in its turn. (When a
+        notification that waited for the call failed to serialise, each turn failed all
+        the others, and the last ones were journaled as errors.)"""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env["pbx.call"].create({"company_id": env.company.id, "entry_ref": ENTRY,
+                                    "direction": "incoming"})
+        digits = [("events/dtmf", {"entry_id": ENTRY, "call_id": f"{ENTRY}:ivr", "dtmf": str(n),
+                                   "seq": n + 1, "location": "ivr", "timestamp": 1767261600 + n})
+                  for n in range(MAX_TRIES + 2)]
+        with self.holding_each_call():
+            self.receive_concurrently(digits)
+        self.assertEqual(self.unprocessed(), [])
+        self.assertEqual(self.committed(
+            "SELECT count(*) FROM pbx_event WHERE entry_ref LIKE %s AND state = 'processed'"),
+            [(len(digits),)])
+
+    def test_recordings_arriving_while_their_call_is_created(self):
+        """The call's first notification holds the call it creates, not committed, until
+        each recording of the call waits for it or is journaled as waiting for its call:
+        all of them are applied to it."""
+        notifications = incoming_call(ENTRY, "79161234567", extension="101", recording_ref="RC")
+        recordings = [n for n in notifications if n[0].startswith("events/record")]
+        self.assertEqual(len(recordings), 3)
+        with self.holding_each_call():
+            self.receive_concurrently(notifications[:1] + recordings)
+        self.assertEqual(self.unprocessed(), [])
+        self.assertEqual(self.committed(
+            """SELECT r.recording_ref, r.state FROM pbx_call_recording r
+               JOIN pbx_call c ON c.id = r.call_id WHERE c.entry_ref LIKE %s"""),
+            [("RC", "ready")])

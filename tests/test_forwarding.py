@@ -61,3 +61,14 @@ class TestForwardingRules(PbxCase):
         self.emulator.fail("forwarding/numbers", code=5224)
         self.sync()
         self.assertIn("5224", self.company.mango_forwarding_error)
+
+    def test_one_run_of_the_cron_makes_more_changes_than_a_call_may(self):
+        self.env["res.partner"].create({"name": "Ольга Сидорова", "phone": "+7 903 555-00-01",
+                                        "user_id": self.rep2.id})
+        with patch.object(mango_forwarding, "PAUSE", 0), \
+                patch.object(mango_forwarding, "MAX_CHANGES", 1), \
+                self.enter_registry_test_mode():  # the cron's cursor shares the test's
+            self.env.ref("mango_office.ir_cron_mango_forwarding").method_direct_trigger()
+        self.assertEqual(self.rules(), {"79161234567": (400001, "Odoo CRM"),
+                                        "79035550001": (400002, "Odoo CRM")},
+                         "the cron calls the sync again while it has changes left")

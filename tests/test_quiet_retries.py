@@ -7,6 +7,7 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, tagged
 
 from ..mango.signing import dumps
+from .common import forget_committed_calls
 
 ENTRY = "E-quiet-retry"
 COMMAND = "route-quiet-retry"
@@ -30,7 +31,7 @@ class TestQuietRetries(TransactionCase):
     def _cleanup(self):
         with self.registry.cursor() as cr:
             cr.execute("DELETE FROM pbx_event WHERE payload LIKE %s", [f"%{COMMAND}%"])
-            cr.execute("DELETE FROM pbx_call WHERE entry_ref = %s", [ENTRY])
+        forget_committed_calls(self.registry, ENTRY)
 
     def waiting_for_a_lock(self):
         with self.registry.cursor() as cr:

@@ -43,6 +43,15 @@ class TestCallTracking(PbxHttpCase):
         self.assertIn("Москва", call.dct_html)
         self.assertIn("&lt;b&gt;crm&lt;/b&gt;", call.dct_html, "visitor data is escaped")
 
+    def test_a_russian_rep_reads_the_visitor_in_russian(self):
+        self.speak_russian()
+        self.emulator.visitors[TRACKING_NUMBER] = VISITOR
+        call = self.tracked_call("T9")
+        self.fetch_visitors()
+        html = call.with_user(self.rep).with_context(lang="ru_RU").dct_html
+        self.assertIn("UTM источник", html)
+        self.assertIn("Москва", html)
+
     def test_a_lead_from_the_call_takes_its_utm(self):
         self.emulator.visitors[TRACKING_NUMBER] = VISITOR
         call = self.tracked_call("T2")

@@ -1,5 +1,7 @@
-from datetime import datetime, timedelta, timezone
+from ast import literal_eval
+from datetime import datetime, time, timedelta, timezone
 
+import pytz
 from lxml import etree
 
 from odoo import fields
@@ -143,6 +145,19 @@ class TestViews(PbxHttpCase):
         arch = etree.fromstring(call.get_views([(False, "form")])["views"]["form"]["arch"])
         talk = next(node for node in arch.iter("field") if node.get("name") == "talk_time")
         self.assertEqual(talk.get("invisible"), "not answer_date or not end_date")
+
+    def test_today_starts_at_the_readers_midnight(self):
+        moscow = pytz.timezone("Europe/Moscow")
+        midnight = moscow.localize(datetime.combine(datetime.now(moscow).date(), time.min))
+        self.call("views-9", "79035556677", start=(midnight - timedelta(minutes=30)).timestamp())
+        self.call("views-10", "79035556677", start=(midnight + timedelta(minutes=30)).timestamp())
+        Call = self.as_user(self.env["pbx.call"], self.boris)
+        arch = etree.fromstring(Call.get_views([(False, "search")])["views"]["search"]["arch"])
+        today = next(node for node in arch.iter("filter") if node.get("name") == "today")
+        found = Call.search(literal_eval(today.get("domain"))
+                            + [("entry_ref", "in", ["views-9", "views-10"])])
+        self.assertEqual(found.mapped("entry_ref"), ["views-10"],
+                         "a call at 23:30 in Moscow was yesterday's")
 
     def test_a_customer_number_is_found_as_people_type_it(self):
         self.call("views-3", "79035556677")
