@@ -5,10 +5,17 @@ Every request is a signed form POST (reference §1). Failures become a
 retried automatically: a 3xxx answer counts toward Mango's one-invalid-request-
 per-two-minutes lockout, and commands are not idempotent (reference §5).
 """
-import uuid
+import time
+from datetime import datetime, timedelta
 
 import requests
 
+try:
+    from ..pbx.client import (VISITOR_FIELDS, Employee, Group, Line, Notification, PbxClient,
+                              PbxError, PbxNotReady, PbxTimeout, StatisticsCall)
+except ImportError:  # run on its own (the demo, the benchmarks): pbx/ is beside mango/
+    from pbx.client import (VISITOR_FIELDS, Employee, Group, Line, Notification, PbxClient,
+                            PbxError, PbxNotReady, PbxTimeout, StatisticsCall)
 from . import codes
 from .signing import form_body
 
@@ -17,26 +24,17 @@ def _lt(message):
     return message
 
 
-class MangoError(Exception):
-    """A failed exchange with Mango.
-
-    ``reason`` is an English sentence with ``%(name)s`` placeholders filled from
-    ``params``; the Odoo side translates ``reason`` before filling it in.
-    ``code`` is Mango's result code when it gave one, ``http_status`` the HTTP
-    status when there was an answer.
-    """
-
-    def __init__(self, reason, code=None, http_status=None, **params):
-        self.reason = reason
-        self.code = code
-        self.http_status = http_status
-        self.params = {"code": code, "status": http_status, **params}
-        super().__init__(reason % self.params)
+class MangoError(PbxError):
+    """A failed exchange with Mango (see :class:`PbxError`); ``code`` is Mango's result
+    code when it gave one."""
 
     @property
     def retryable(self):
-        return self.code in codes.RETRYABLE or self.http_status in (429, 502, 503, 504) \
-            or (self.code is None and self.http_status is None)
+        return self.code in codes.RETRYABLE or super().retryable
+
+    @property
+    def rate_limited(self):
+        return self.code == RATE_LIMITED or super().rate_limited
 
     @classmethod
     def from_code(cls, code, http_status=None):
@@ -44,15 +42,23 @@ class MangoError(Exception):
                    http_status=http_status, meaning=codes.describe(code))
 
 
-class MangoTimeout(MangoError):
+class MangoTimeout(PbxTimeout, MangoError):
     """Mango did not answer within the client's timeout (it may still act on it)."""
 
 
-class MangoClient:
+class MangoNotReady(PbxNotReady, MangoError):
+    """Mango does not have it yet (a recording it is still storing): ask again later."""
+
+
+class MangoClient(PbxClient):
     """Signed requests to one PBX; ``timeout`` in seconds."""
 
     DEFAULT_URL = "https://app.mango-office.ru/vpbx/"
     DISPLAY_NAME_BYTES = 64
+    # stats/result no more often than once per 5 s (reference §3.9), for a minute
+    STATS_POLL_SECONDS = 5.0
+    STATS_POLLS = 12
+    statistics_window = timedelta(days=30) - timedelta(seconds=1)  # a month; 30 days fails
 
     def __init__(self, base_url, key, salt, timeout=10.0, session=None):
         if not key or not salt:
@@ -62,6 +68,10 @@ class MangoClient:
         self.salt = salt
         self.timeout = timeout
         self.session = session or requests.Session()
+
+    @classmethod
+    def result_error(cls, code):
+        return None if codes.is_success(code) else MangoError.from_code(_to_int(code))
 
     # -- transport -----------------------------------------------------------------
 
@@ -83,12 +93,12 @@ class MangoClient:
         data = self._json(response)
         code = data.get("result", data.get("code")) if isinstance(data, dict) else None
         if response.status_code == 429:
-            raise MangoError.from_code(4290, http_status=429)
+            raise MangoError.from_code(RATE_LIMITED, http_status=429)
         if response.status_code == 401:
             raise MangoError(_lt("Mango locked API access for two minutes after an invalid "
                                  "request"), http_status=401)
         if code not in (None, "", 0, "0") and not codes.is_success(code):
-            raise MangoError.from_code(code, http_status=response.status_code)
+            raise self._refusal(code, response)
         if response.status_code != 200:
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
                              http_status=response.status_code)
@@ -98,6 +108,14 @@ class MangoClient:
         return data
 
     @staticmethod
+    def _refusal(code, response):
+        try:
+            return MangoError.from_code(code, http_status=response.status_code)
+        except (TypeError, ValueError):  # a code that is no number
+            return MangoError(_lt("Mango answered with HTTP status %(status)s"),
+                              http_status=response.status_code)
+
+    @staticmethod
     def _json(response):
         try:
             return response.json()
@@ -105,37 +123,77 @@ class MangoClient:
             return None
 
     @staticmethod
-    def new_command_id(prefix="odoo"):
-        return f"{prefix}-{uuid.uuid4().hex}"
+    def _field(data, path, name, kind):
+        """``data[name]``, which Mango's answer to ``path`` must hold as a ``kind``."""
+        value = data.get(name)
+        if value is None:
+            raise MangoError(_lt("Mango's answer to %(path)s has no %(field)s"), path=path,
+                             field=name, http_status=200)
+        if not isinstance(value, kind):
+            raise _unexpected(path)
+        return value
+
+    def _list(self, path, payload, name):
+        """The objects Mango lists under ``name`` in its answer to ``path``."""
+        rows = self._field(self.request(path, payload), path, name, list)
+        if not all(isinstance(row, dict) for row in rows):
+            raise _unexpected(path)
+        return rows
 
     # -- queries -------------------------------------------------------------------
 
-    def users(self, extension=None, ext_fields=("general.user_id",)):
-        """The PBX's employees (``config/users/request``) as Mango gives them."""
-        payload = {}
-        if extension:
-            payload["extension"] = str(extension)
-        if ext_fields:
-            payload["ext_fields"] = list(ext_fields)
-        return self.request("config/users/request", payload).get("users", [])
+    def users(self):
+        """The PBX's employees (``config/users/request`` with their ``general.user_id``)."""
+        path = "config/users/request"
+        employees = []
+        for row in self._list(path, {"ext_fields": ["general.user_id"]}, "users"):
+            general, telephony = row.get("general") or {}, row.get("telephony") or {}
+            if not isinstance(general, dict) or not isinstance(telephony, dict):
+                raise _unexpected(path)
+            employees.append(Employee(
+                ref=_text(general.get("user_id")), name=_text(general.get("name")),
+                email=_text(general.get("email")), extension=_text(telephony.get("extension"))))
+        return employees
 
     def groups(self):
-        """The PBX's groups (``groups``): id, name, extension..."""
-        return self.request("groups", {"show_users": 0}).get("groups", [])
+        """The PBX's groups (``groups``)."""
+        return [Group(ref=_text(row.get("id") or row.get("extension")),
+                      name=_text(row.get("name") or row.get("extension") or "?"),
+                      extension=_text(row.get("extension")))
+                for row in self._list("groups", {"show_users": 0}, "groups")]
 
-    def incoming_lines(self):
-        """The PBX's lines (``incominglines``): line_id, number, name..."""
-        return self.request("incominglines", {}).get("lines", [])
+    def lines(self):
+        """The PBX's lines (``incominglines``)."""
+        lines = []
+        for row in self._list("incominglines", {}, "lines"):
+            number = _text(row.get("number"))
+            lines.append(Line(ref=_text(row.get("line_id") or number), number=number,
+                              name=_text(row.get("name") or number)))
+        return lines
+
+    def statistics(self, date_from, date_to):
+        """Mango's basic statistics (``stats/request``, then ``stats/result`` every
+        ``STATS_POLL_SECONDS`` until ready), each call with its summary and recordings in
+        the shapes Mango posts them (``reconciliation/summary``, ``reconciliation/record``,
+        which ``mango.events`` reads)."""
+        key = self.stats_request(_epoch(date_from), _epoch(date_to))
+        for _poll in range(self.STATS_POLLS):
+            time.sleep(self.STATS_POLL_SECONDS)
+            rows = self.stats_result(key)
+            if rows is not None:
+                return [_statistics_call(row) for row in rows if row["entry_id"]]
+        raise MangoError(_lt("Mango's statistics were not ready within %(seconds)s seconds"),
+                         seconds=int(self.STATS_POLL_SECONDS * self.STATS_POLLS))
 
     def stats_request(self, date_from, date_to):
-        """``stats/request`` for calls from ``date_from`` to ``date_to`` (Unix seconds, at most a
-        month, not in the future): the key to ask ``stats_result`` with."""
+        """``stats/request`` for calls from ``date_from`` to ``date_to`` (Unix seconds, at most
+        a month, not in the future): the key to ask ``stats_result`` with."""
         payload = {"date_from": str(int(date_from)), "date_to": str(int(date_to)),
                    "fields": ",".join(STATS_FIELDS)}
-        key = self.request("stats/request", payload).get("key")
-        if not key or not isinstance(key, str):
+        key = self._field(self.request("stats/request", payload), "stats/request", "key", str)
+        if not key:
             raise MangoError(_lt("Mango's answer to %(path)s has no %(field)s"),
-                             path="stats/request", field="key")
+                             path="stats/request", field="key", http_status=200)
         return key
 
     def stats_result(self, key):
@@ -148,11 +206,12 @@ class MangoClient:
             data = self._json(response)
             code = data.get("result", data.get("code")) if isinstance(data, dict) else None
             if code:
-                raise MangoError.from_code(code, http_status=response.status_code)
+                raise self._refusal(code, response)
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
                              http_status=response.status_code)
         if not _is_text(response):
-            raise MangoError(_lt("Mango's statistics are not in the expected format"))
+            raise MangoError(_lt("Mango's statistics are not in the expected format"),
+                             http_status=200)
         return parse_stats(response.text)
 
     def forwarding_rules(self, page=1000):
@@ -160,10 +219,17 @@ class MangoClient:
         rules, offset = [], 0
         while True:
             data = self.request("forwarding/numbers", {"limit": page, "offset": offset})
-            batch = data.get("numbers") or []
+            batch = self._field(data, "forwarding/numbers", "numbers", list)
+            if not all(isinstance(rule, dict) and "client_phone_number" in rule
+                       for rule in batch):
+                raise _unexpected("forwarding/numbers")
             rules += batch
             offset += len(batch)
-            if not batch or offset >= int(data.get("total") or 0):
+            try:
+                total = int(data.get("total") or 0)
+            except (TypeError, ValueError):
+                raise _unexpected("forwarding/numbers") from None
+            if not batch or offset >= total:
                 return rules
 
     def forwarding_add(self, number, pbx_user_ref, comment):
@@ -181,53 +247,67 @@ class MangoClient:
     def forwarding_remove(self, forward_id):
         self.request("forwarding/number/remove", {"forward_id": forward_id})
 
-    def dct_visitor(self, number):
+    def tracking_visitor(self, number):
         """``queries/user_info_by_dct_number``: the website visitor behind a dynamic call
         tracking number, flattened to the names Mango's documents use (``channel_source``,
-        ``location_city``, ``current_page_url``...); {} when the number is bound to nobody.
+        ``location_city``, ``current_page_url``...); {} when the number is bound to nobody
+        (Mango's ``data`` is then an empty object).
         """
-        data = self.request("queries/user_info_by_dct_number", {"number": str(number)})
-        return flatten_visitor(data.get("data") or {})
+        path = "queries/user_info_by_dct_number"
+        data = self.request(path, {"number": str(number)}).get("data") or {}
+        if not isinstance(data, dict):
+            raise _unexpected(path)
+        return flatten_visitor(data)
 
-    def recording(self, recording_ref, action="download"):
+    def recording(self, recording_ref):
         """``queries/recording/post``: Mango redirects to a one-time link; follow it.
 
-        Answers ``(content_type, body)``.
+        Answers ``(content_type, body)``; 3320 (Mango is still storing the recording) is a
+        :class:`MangoNotReady`.
         """
-        response = self.post("queries/recording/post",
-                             {"recording_id": recording_ref, "action": action},
+        path = "queries/recording/post"
+        response = self.post(path, {"recording_id": recording_ref, "action": "download"},
                              allow_redirects=True)
-        if response.status_code != 200 or "json" in response.headers.get("Content-Type", ""):
+        kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if response.status_code != 200 or "json" in kind:
             data = self._json(response) or {}
             code = data.get("result", data.get("code")) if isinstance(data, dict) else None
+            if str(code) == str(NOT_STORED_YET):
+                raise MangoNotReady(_lt("Mango answered with code %(code)s: %(meaning)s"),
+                                    code=NOT_STORED_YET, http_status=response.status_code,
+                                    meaning=codes.describe(NOT_STORED_YET))
             if code and not codes.is_success(code):
-                raise MangoError.from_code(code, http_status=response.status_code)
+                raise self._refusal(code, response)
+            if response.status_code == 200:
+                raise _unexpected(path)
             raise MangoError(_lt("Mango answered with HTTP status %(status)s"),
                              http_status=response.status_code)
-        return response.headers.get("Content-Type", "audio/mpeg"), response.content
+        if kind.startswith("text/") or not response.content:
+            raise _unexpected(path)  # an error page, say, of a proxy in front of Mango
+        return kind or "audio/mpeg", response.content
 
     # -- commands (their outcome also arrives later as result/<command>) -----------
 
     def callback(self, extension, to_number, command_ref=None, line_number=None):
         """Ring the employee's phone first, then dial ``to_number``."""
-        payload = {"command_id": command_ref or self.new_command_id(),
+        payload = {"command_id": command_ref or self.new_command_ref(),
                    "from": {"extension": str(extension)}, "to_number": str(to_number)}
         if line_number:
             payload["line_number"] = line_number
         self.request("commands/callback", payload)
         return payload["command_id"]
 
-    def callback_group(self, from_number, to_number, line_number, command_ref=None):
-        """``commands/callback_group``: a customer's number and a group's extension; the
-        one in ``from_number`` is dialled first (reference §3.2)."""
-        payload = {"command_id": command_ref or self.new_command_id("group"),
-                   "from": str(from_number), "to": str(to_number), "line_number": line_number}
+    def group_callback(self, number, group_extension, line_number, command_ref=None):
+        """``commands/callback_group`` from the customer's number to the group: Mango dials
+        the one in ``from`` first (reference §3.2)."""
+        payload = {"command_id": command_ref or self.new_command_ref("group"),
+                   "from": str(number), "to": str(group_extension), "line_number": line_number}
         self.request("commands/callback_group", payload)
         return payload["command_id"]
 
-    def route(self, call_id, to_number, command_ref=None, display_name=None):
+    def route(self, leg_ref, to_number, command_ref=None, display_name=None):
         """Send a call waiting in the voice menu or queue to ``to_number``."""
-        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id,
+        payload = {"command_id": command_ref or self.new_command_ref(), "call_id": leg_ref,
                    "to_number": str(to_number)}
         if display_name:
             payload["sip_headers"] = {"From/display-name": truncate_utf8(
@@ -235,25 +315,48 @@ class MangoClient:
         self.request("commands/route", payload)
         return payload["command_id"]
 
-    def transfer(self, call_id, to_number, initiator, method="blind", command_ref=None):
-        """Transfer the connected leg ``call_id`` to ``to_number`` on behalf of ``initiator``,
-        the employee's extension on the leg (reference §3.4): blind, the employee leaves the
-        call while the new leg rings; "hold" for a consultative transfer."""
-        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id,
-                   "method": method, "to_number": str(to_number), "initiator": str(initiator)}
+    def transfer(self, leg_ref, to_number, initiator, command_ref=None):
+        """A blind transfer of the connected leg (reference §3.4): ``initiator`` is the
+        employee's extension on the leg; the employee leaves while the new leg rings."""
+        payload = {"command_id": command_ref or self.new_command_ref(), "call_id": leg_ref,
+                   "method": "blind", "to_number": str(to_number), "initiator": str(initiator)}
         self.request("commands/transfer", payload)
         return payload["command_id"]
 
-    def hangup(self, call_id, command_ref=None):
-        """End the leg ``call_id`` (reference §3.5)."""
-        payload = {"command_id": command_ref or self.new_command_id(), "call_id": call_id}
+    def hangup(self, leg_ref, command_ref=None):
+        """End the leg (reference §3.5)."""
+        payload = {"command_id": command_ref or self.new_command_ref(), "call_id": leg_ref}
         self.request("commands/call/hangup", payload)
         return payload["command_id"]
 
 
+RATE_LIMITED = 4290  # our code for Mango's HTTP 429 (codes.py)
+NOT_STORED_YET = 3320  # "recording not found": Mango is still storing it (reference §3.6)
 STATS_FIELDS = ("entry_id", "records", "start", "finish", "answer", "from_extension",
                 "from_number", "to_extension", "to_number", "disconnect_reason", "line_number",
                 "location", "create")
+
+
+def _unexpected(path):
+    """An answer of Mango (HTTP 200) that is not what ``path`` answers: asking again
+    would give the same."""
+    return MangoError(_lt("Mango's answer to %(path)s is not in the expected format"),
+                      path=path, http_status=200)
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _epoch(moment):
+    return int((moment - datetime(1970, 1, 1)).total_seconds())
+
+
+def _to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _is_text(response):
@@ -278,27 +381,39 @@ def parse_stats(text):
     return rows
 
 
-VISITOR_FIELDS = (
-    "uid", "widget_id", "widget_name", "product_id", "ga_cid", "ya_cid", "rs_cid", "ip",
-    "region_id", "duration", "device", "custom", "location_country_code",
-    "location_region_code", "location_region", "location_city", "channel_source",
-    "channel_medium", "channel_campaign", "channel_content", "channel_term",
-    "current_page_url", "current_page_date", "current_page_title",
-)
+def _statistics_call(row):
+    """A statistics row as a call to journal: its summary in the shape of Mango's
+    ``events/summary``, each recording in that of ``events/record/added``."""
+    if row["from_extension"] and row["to_extension"]:
+        direction = 0
+    elif row["from_extension"]:
+        direction = 2
+    else:
+        direction = 1
+    answer = _to_int(row["answer"])
+    entry = row["entry_id"]
+    summary = {"entry_id": entry, "call_direction": direction,
+               "from": {"extension": row["from_extension"], "number": row["from_number"]},
+               "to": {"extension": row["to_extension"], "number": row["to_number"]},
+               "line_number": row["line_number"], "create_time": _to_int(row["start"]),
+               "talk_time": answer, "end_time": _to_int(row["finish"]),
+               "entry_result": 1 if answer else 0,
+               "disconnect_reason": _to_int(row["disconnect_reason"])}
+    recordings = {rec: Notification("reconciliation/record", {
+        "entry_id": entry, "recording_id": rec, "timestamp": _to_int(row["finish"])})
+        for rec in row["records"]}
+    return StatisticsCall(entry_ref=entry, start=_to_int(row["start"]),
+                          summary=Notification("reconciliation/summary", summary),
+                          recordings=recordings)
 
 
 def flatten_visitor(data):
     """Mango's visitor object as flat text values, bounded, with only the known names."""
-    if not isinstance(data, dict):
-        return {}
     flat = {}
     for key, value in data.items():
         if isinstance(value, dict) and key in ("location", "channel", "current_page"):
             for sub, sub_value in value.items():
-                name = f"{key}_{sub}"
-                if key == "location" and sub == "city":
-                    name = "location_city"
-                flat[name] = sub_value
+                flat[f"{key}_{sub}"] = sub_value
         else:
             flat[key] = value
     return {name: str(flat[name]).replace("\x00", "")[:1000] for name in VISITOR_FIELDS

@@ -67,11 +67,6 @@ def _national_prefix(region):
     return (metadata and metadata.national_prefix) or "\x00"
 
 
-def e164(raw, region="RU", typed=False):
-    """The E.164 form of a customer's number, or '' when it is not one."""
-    return classify(raw, region, typed).e164
-
-
 def display(number):
     """A number as people write it: ``+79161234567`` -> ``+7 916 123-45-67``; else as it is."""
     if not (number or "").startswith("+"):

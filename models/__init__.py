@@ -3,6 +3,6 @@ from . import pbx_call, pbx_call_leg, pbx_call_recording
 from . import (pbx_call_routing, pbx_call_chatter, pbx_call_tracking, pbx_call_web,
                pbx_call_display, pbx_call_autolead)
 from . import (crm_lead, mail_activity, pbx_event, pbx_extension, mango_forwarding,
-               mango_reconciliation)
+               pbx_reconciliation)
 from . import pbx_listed, pbx_group, pbx_line
 from . import mail_message

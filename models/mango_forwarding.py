@@ -96,7 +96,7 @@ class MangoForwarding(models.AbstractModel):
                 changes += 1
                 time.sleep(PAUSE)
         except MangoError as failure:
-            error = company._mango_error_message(failure)
+            error = company._pbx_error_message(failure)
             _logger.warning("Forwarding rules of %s: %s", company.name, failure)
         company.sudo().write({"mango_forwarding_date": fields.Datetime.now(),
                               "mango_forwarding_error": error})

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..mango import MangoError
+from ..pbx.client import PbxError
 from ..pbx.events import RecordingState
 from .pbx_call_chatter import zone_name
 
@@ -17,7 +17,6 @@ _logger = logging.getLogger(__name__)
 
 # A recording only moves forward: recording -> saved or not saved -> downloadable.
 RANK = {"recording": 0, "saved": 1, "failed": 1, "ready": 2}
-NOT_FOUND_YET = 3320  # "recording not found": Mango is still storing it (reference §3.6)
 RETRY_AFTER = timedelta(minutes=1)
 GIVE_UP_AFTER = timedelta(days=1)
 DOWNLOAD_TIMEOUT = 120.0  # seconds: a long conversation is a large file
@@ -84,8 +83,8 @@ class PbxCallRecording(models.Model):
     def _compute_fetch_message(self):
         for recording in self:
             error = recording.fetch_error
-            recording.fetch_message = error and recording.call_id.company_id._mango_error_message(
-                MangoError(error["reason"], **error["params"]))
+            recording.fetch_message = error and recording.call_id.company_id._pbx_error_message(
+                PbxError(error["reason"], **error["params"]))
 
     # -- from the PBX's events ------------------------------------------------------------
 
@@ -153,9 +152,9 @@ class PbxCallRecording(models.Model):
         self.ensure_one()
         company = self.call_id.company_id
         try:
-            mimetype, data = company._mango_client(timeout=DOWNLOAD_TIMEOUT).recording(
+            mimetype, data = company._pbx_client(timeout=DOWNLOAD_TIMEOUT).recording(
                 self.recording_ref)
-        except MangoError as error:
+        except PbxError as error:
             self._pbx_fetch_failed(error)
             return
         try:
@@ -176,10 +175,10 @@ class PbxCallRecording(models.Model):
         call._pbx_refresh_notes()
 
     def _pbx_fetch_failed(self, error):
-        """3320 (not stored yet) and network trouble are tried again a minute later, for a day."""
+        """A file not stored yet and network trouble are tried again a minute later, for a day."""
         now = fields.Datetime.now()
-        again = error.code == NOT_FOUND_YET or error.retryable
-        stored = {"reason": error.reason, "params": error.params}
+        again = error.retryable
+        stored = error.stored()
         if again and now - self.fetch_queued < GIVE_UP_AFTER:
             self.write({"fetch_tries": self.fetch_tries + 1, "fetch_next": now + RETRY_AFTER,
                         "fetch_error": stored})
@@ -187,7 +186,7 @@ class PbxCallRecording(models.Model):
                 now + RETRY_AFTER)
             return
         if again:
-            message = self.call_id.company_id._mango_error_message(error)
+            message = self.call_id.company_id._pbx_error_message(error)
             stored = {"reason": GAVE_UP, "params": {"problem": message}}
         self.write({"fetch_state": "failed", "fetch_error": stored})
         _logger.info("Recording %s of call %s not downloaded: %s", self.recording_ref,

@@ -8,8 +8,9 @@ from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tools import SQL
 
-from ..mango import MangoClient, MangoError, MangoTimeout, codes
+from ..pbx.client import PbxClient, PbxError, PbxTimeout
 from ..pbx.events import LegState
+from .res_company import profile_client
 
 _logger = logging.getLogger(__name__)
 
@@ -63,14 +64,13 @@ class PbxCallRouting(models.Model):
 
     @api.depends("route_code", "route_error")
     def _compute_route_message(self):
-        """Mango's answer in the reader's language."""
+        """The PBX's answer in the reader's language."""
         for call in self:
-            error = None
-            if call.route_code and not codes.is_success(call.route_code):
-                error = MangoError.from_code(call.route_code)
-            elif call.route_error:
-                error = MangoError(call.route_error["reason"], **call.route_error["params"])
-            call.route_message = error and call.company_id._mango_error_message(error)
+            error = call.route_code and call.company_id._pbx_client_class().result_error(
+                call.route_code)
+            if not error and call.route_error:
+                error = PbxError(call.route_error["reason"], **call.route_error["params"])
+            call.route_message = error and call.company_id._pbx_error_message(error)
 
     def _pbx_route_if_waiting(self, leg, matched=None):
         """Route a known caller whose voice-menu leg just appeared, once per call.
@@ -103,9 +103,9 @@ class PbxCallRouting(models.Model):
         vals = {"route_status": status, "route_user_id": user.id}
         work = ()
         if status == "pending":
-            vals.update(route_command_ref=MangoClient.new_command_id("route"),
+            vals.update(route_command_ref=PbxClient.new_command_ref("route"),
                         route_leg_ref=leg.leg_ref, route_date=fields.Datetime.now())
-            command = {"call_id": leg.leg_ref, "to_number": extension, "display_name": name,
+            command = {"leg_ref": leg.leg_ref, "to_number": extension, "display_name": name,
                        "command_ref": vals["route_command_ref"]}
             work = (functools.partial(_send_route, self.env.cr.dbname, self.id, command,
                                       profile),)
@@ -154,10 +154,10 @@ class PbxCallRouting(models.Model):
             return None
         leg = self.leg_ids.filtered(lambda leg: leg.leg_ref == self.route_leg_ref)
         if leg.state != LegState.RINGING or not self._pbx_waiting_for_employee():
-            self._pbx_route_outcome(command_ref, error=MangoError(CALLER_LEFT))
+            self._pbx_route_outcome(command_ref, error=PbxError(CALLER_LEFT))
             return None
         return {
-            "call_id": self.route_leg_ref,
+            "leg_ref": self.route_leg_ref,
             "to_number": self.env["pbx.extension"]._pbx_extension(self.company_id,
                                                                       self.route_user_id),
             "display_name": (self.partner_id or self.lead_id).display_name or "",
@@ -165,21 +165,20 @@ class PbxCallRouting(models.Model):
         }
 
     def _pbx_route_outcome(self, command_ref, error=None):
-        """Record what Mango answered, unless its result/route came first."""
+        """Record what the PBX answered, unless its result of the route came first."""
         self.ensure_one()
         if error is None:
             vals = {"route_status": "sent"}
         else:
             vals = {"route_status": "failed", "route_code": error.code or 0,
-                    "route_error": None if error.code else {"reason": error.reason,
-                                                            "params": error.params}}
-            _logger.info("Mango refused routing call %s: %s", self.id, error)
+                    "route_error": None if error.code else error.stored()}
+            _logger.info("The PBX refused routing call %s: %s", self.id, error)
         if self._pbx_route_lock(SQL("route_status = 'pending' AND route_command_ref = %s",
                                       command_ref)):
             self.write(vals)
 
     def _pbx_route_client(self):
-        return self.company_id._mango_client(timeout=ROUTE_TIMEOUT)
+        return self.company_id._pbx_client(timeout=ROUTE_TIMEOUT)
 
     @api.model
     def _pbx_route_stale_seconds(self):
@@ -199,7 +198,7 @@ class PbxCallRouting(models.Model):
             ("route_status", "=", "pending"), ("route_date", "<", stale_before),
         ]).try_lock_for_update()  # those a notification is applying now: the next run
         for call in stale:
-            call._pbx_route_outcome(call.route_command_ref, error=MangoError(
+            call._pbx_route_outcome(call.route_command_ref, error=PbxError(
                 NOT_SENT, seconds=seconds))
         unsent = self.sudo().search([("route_status", "=", "pending"), ("route_taken", "=", False),
                                      ("route_date", ">=", stale_before)], order="route_date, id")
@@ -239,18 +238,17 @@ def _send_route(dbname, call_id, command, profile=None):
                 if profile is None:
                     client = in_transaction("_pbx_route_client")
                 else:
-                    client = MangoClient(profile.url, profile.key, profile.salt,
-                                         timeout=ROUTE_ANSWER_TIMEOUT)
+                    client = profile_client(profile, timeout=ROUTE_ANSWER_TIMEOUT)
                 client.route(**command)
                 error = None
-            except MangoTimeout as failure:
+            except PbxTimeout as failure:
                 if profile is not None:  # the webhook's worker: the cron takes it over
                     in_transaction("_pbx_route_hand_over", command_ref)
                     return
                 error = failure
-            except MangoError as failure:
+            except PbxError as failure:
                 error = failure
-            if error is not None and error.code == 4290 and attempt < ROUTE_TRIES:
+            if error is not None and error.rate_limited and attempt < ROUTE_TRIES:
                 time.sleep(ROUTE_RETRY_SECONDS)
                 continue
             in_transaction("_pbx_route_outcome", command_ref, error=error)

@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools.translate import LazyTranslate
 
-from ..mango import MangoError
+from ..pbx.client import PbxError
 from ..pbx.events import Tracking
 
 TRIES = 10
@@ -92,8 +92,8 @@ class PbxCallTracking(models.Model):
 
     def _pbx_fetch_visitor(self):
         try:
-            visitor = self.company_id._mango_client().dct_visitor(self.dct_number)
-        except MangoError as error:
+            visitor = self.company_id._pbx_client().tracking_visitor(self.dct_number)
+        except PbxError as error:
             if error.retryable and self.dct_tries < TRIES:
                 self.write({"dct_tries": self.dct_tries + 1,
                             "dct_next": fields.Datetime.now() + timedelta(minutes=1)})

@@ -6,8 +6,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
-from ..mango import MangoClient, MangoError
 from ..mango.numbers import classify, display
+from ..pbx.client import PbxClient, PbxError
 from ..pbx.events import Command, LegState, Location
 
 BUS_TYPE = "mango_office/call"
@@ -292,15 +292,15 @@ class PbxCallWeb(models.Model):
         refuses now is a UserError, what it refuses later comes back to the card
         (``_pbx_apply_card_result``)."""
         self.ensure_one()
-        command_ref = MangoClient.new_command_id(f"card{self.id}u{self.env.uid}")
+        command_ref = PbxClient.new_command_ref(f"card{self.id}u{self.env.uid}")
         try:
-            send(self.company_id._mango_client(), command_ref)
-        except MangoError as error:
+            send(self.company_id._pbx_client(), command_ref)
+        except PbxError as error:
             raise UserError(self._pbx_refusal(command, error)) from None
 
     def _pbx_refusal(self, command, error):
         """Mango's refusal of a command sent from the card, in words."""
-        reason = self.company_id._mango_error_message(error)
+        reason = self.company_id._pbx_error_message(error)
         if command == Command.TRANSFER:
             return self.env._("Mango did not transfer the call: %(reason)s", reason=reason)
         return self.env._("Mango did not hang up: %(reason)s", reason=reason)
@@ -314,11 +314,12 @@ class PbxCallWeb(models.Model):
         call = self.browse(int(match[1]) if match else ()).exists().filtered(
             lambda call: call.company_id == company)
         user = self.env["res.users"].browse(int(match[2]) if call else ()).exists()
-        if user and not result.ok:
+        refusal = user and not result.ok and company._pbx_client_class().result_error(
+            result.code)
+        if refusal:
             call = call.with_context(lang=user.lang or None)
             user.partner_id._bus_send(REFUSED_BUS_TYPE, {
-                "call_id": call.id,
-                "message": call._pbx_refusal(result.command, MangoError.from_code(result.code))})
+                "call_id": call.id, "message": call._pbx_refusal(result.command, refusal)})
         return call
 
     # -- the call list and click-to-call ------------------------------------------------------
@@ -337,7 +338,7 @@ class PbxCallWeb(models.Model):
             return False
         last, errors = company._mango_health()
         when = fields.Datetime.to_string
-        failure = company._mango_reconciliation_failure()
+        failure = company._pbx_reconciliation_failure()
         return {
             "last_notification": when(last), "errors": errors,
             "reconciliation": company.mango_reconciliation_date and {
@@ -375,10 +376,10 @@ class PbxCallWeb(models.Model):
             raise UserError(self.env._("%(number)s is not a phone number.",
                                        number=number or "?"))
         try:
-            company._mango_client().callback(extension, to_number)
-        except MangoError as error:
+            company._pbx_client().callback(extension, to_number)
+        except PbxError as error:
             raise UserError(self.env._("Mango did not call: %(reason)s",
-                                       reason=company._mango_error_message(error))) from None
+                                       reason=company._pbx_error_message(error))) from None
         return {"message": self.env._(
             "Your phone (%(extension)s) rings first, then %(number)s.",
             extension=extension, number=display(parsed.e164) or to_number)}

@@ -19,7 +19,6 @@ class PbxGroup(models.Model):
                 else group.name
 
     @api.model
-    def _pbx_values(self, row):
-        return {"pbx_ref": str(row.get("id") or row.get("extension")),
-                "name": str(row.get("name") or row.get("extension") or "?")[:256],
-                "extension": str(row.get("extension") or "")[:64]}
+    def _pbx_values(self, group):
+        return {"pbx_ref": group.ref, "name": group.name[:256],
+                "extension": group.extension[:64]}

@@ -4,8 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mango import MangoError
 from ..mango.numbers import as_written
+from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)
 
@@ -45,21 +45,19 @@ class PbxLine(models.Model):
         """Read the company's lines from Mango again (their sales teams are kept)."""
         company = self.env.company
         try:
-            self._mango_sync(company, company._mango_client().incoming_lines())
-        except MangoError as error:
+            self._pbx_sync(company, company._pbx_client().lines())
+        except PbxError as error:
             raise UserError(self.env._("Mango's lines could not be read: %(reason)s",
-                                       reason=company._mango_error_message(error))) from None
+                                       reason=company._pbx_error_message(error))) from None
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
-    def _pbx_values(self, row):
-        number = str(row.get("number") or "")[:128]
-        return {"pbx_ref": str(row.get("line_id") or number), "number": number,
-                "name": str(row.get("name") or number)[:256]}
+    def _pbx_values(self, line):
+        return {"pbx_ref": line.ref, "number": line.number[:128], "name": line.name[:256]}
 
     @api.model
-    def _mango_sync(self, company, rows):
-        lines = super()._mango_sync(company, rows)
+    def _pbx_sync(self, company, rows):
+        lines = super()._pbx_sync(company, rows)
         self.env["pbx.call"]._pbx_link_lines(company)
         return lines
 
@@ -79,10 +77,10 @@ class PbxLine(models.Model):
         Cron._commit_progress(remaining=len(companies))
         for company in companies:
             try:
-                rows = company._mango_client().incoming_lines()
-            except MangoError as error:
+                rows = company._pbx_client().lines()
+            except PbxError as error:
                 _logger.warning("The PBX lines of %s could not be read from Mango: %s",
                                 company.name, error)
             else:
-                self.sudo()._mango_sync(company, rows)
+                self.sudo()._pbx_sync(company, rows)
             Cron._commit_progress(1)

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 
 
 class PbxListed(models.AbstractModel):
-    """Something Mango lists for a company's PBX (groups, lines), kept as Mango says."""
+    """Something a company's PBX lists (groups, lines), kept as the PBX says."""
     _name = "pbx.listed"
     _description = "Listed by the PBX"
     _order = "name"
@@ -13,8 +13,9 @@ class PbxListed(models.AbstractModel):
     active = fields.Boolean(default=True)
 
     @api.model
-    def _mango_sync(self, company, rows):
-        """Upsert what Mango listed (``_pbx_values`` of each row); archive the rest."""
+    def _pbx_sync(self, company, rows):
+        """Upsert what the PBX listed (``_pbx_values`` of each of its ``pbx.client``
+        objects); archive the rest."""
         existing = {record.pbx_ref: record for record in self.with_context(
             active_test=False).search([("company_id", "=", company.id)])}
         seen = self.browse()

@@ -3,13 +3,22 @@ from collections import namedtuple
 from odoo import api, fields, models
 from odoo.tools import ormcache
 
-from ..mango import MangoClient, MangoError
+from ..mango import MangoClient
+from ..pbx.client import PbxError
 from ..pbx.providers import provider
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
 MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
 PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
                   "partner_id", "country_id"}
+# each PBX's client class (``pbx.client.PbxClient``), by the company's PBX
+PBX_CLIENTS = {"mango": MangoClient}
+
+
+def profile_client(profile, timeout):
+    """The PBX client of a company from its cached profile (``_mango_profile``), where no
+    database is at hand (a command sent after the webhook has answered)."""
+    return MangoClient(profile.url, profile.key, profile.salt, timeout=timeout)
 
 
 class ResCompany(models.Model):
@@ -53,7 +62,7 @@ class ResCompany(models.Model):
         string="Last Reconciliation Problem", readonly=True, copy=False,
         help="Why the last reconciliation stopped: Mango's refusal.")
     # the reconciliation running in the background, from the hourly cron or asked for in the
-    # settings: one at a time per company (see mango.reconciliation)
+    # settings: one at a time per company (see pbx.reconciliation)
     mango_reconciling_from = fields.Datetime(string="Reconciling From", readonly=True,
                                              copy=False)
     mango_reconciling_to = fields.Datetime(string="Reconciling To", readonly=True, copy=False)
@@ -131,12 +140,29 @@ class ResCompany(models.Model):
         last = Event.search_fetch(domain, ["create_date"], order="id desc", limit=1)
         return last.create_date, Event.search_count(domain + [("state", "=", "error")])
 
-    def _mango_reconciliation_failure(self):
+    def _pbx_reconciliation_failure(self):
         """Why the last reconciliation stopped, in the reader's language; False when it
         did not."""
         self.ensure_one()
         error = self.mango_reconciliation_error
-        return error and self._mango_error_message(MangoError(error["reason"], **error["params"]))
+        return error and self._pbx_error_message(PbxError(error["reason"], **error["params"]))
+
+    def _pbx_client(self, timeout=10.0):
+        """The client of this company's PBX (``pbx.client.PbxClient``); a PbxError when it
+        is not set up."""
+        self.ensure_one()
+        clients = {"mango": self._mango_client}
+        return clients[self._pbx_name()](timeout=timeout)
+
+    def _pbx_client_class(self):
+        """The class of this company's PBX client, for what it says without a request (its
+        result codes, its statistics window)."""
+        return PBX_CLIENTS[self._pbx_name()]
+
+    def _pbx_name(self):
+        """Which PBX the company has (``pbx_provider``): a key of PBX_CLIENTS."""
+        self.ensure_one()
+        return self.pbx_provider or "mango"
 
     def _mango_client(self, timeout=10.0):
         """The Mango API client of this company's PBX; MangoError when it is not set up."""
@@ -150,8 +176,8 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.get_base_url().rstrip("/") + "/mango"
 
-    def _mango_error_message(self, error):
-        """A MangoError in the user's language."""
+    def _pbx_error_message(self, error):
+        """A PbxError in the user's language."""
         params = dict(error.params)
         meaning = params.get("meaning")
         if meaning:

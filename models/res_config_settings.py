@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.tools import format_datetime
 
-from ..mango import MangoError
+from ..pbx.client import PbxError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -52,7 +52,7 @@ class ResConfigSettings(models.TransientModel):
             company = settings.company_id
             settings.mango_last_notification, settings.mango_journal_errors = \
                 company._mango_health()
-            settings.mango_reconciliation_failure = company._mango_reconciliation_failure()
+            settings.mango_reconciliation_failure = company._pbx_reconciliation_failure()
 
     def action_mango_reconcile(self):
         """Have the reconciliation cron compare Mango's statistics of the chosen period
@@ -66,7 +66,7 @@ class ResConfigSettings(models.TransientModel):
             return self._mango_notify(self.env._("Nothing to reconcile"), self.env._(
                 "The period ends before it starts: choose its start before its end, and "
                 "not in the future."), "warning")
-        if not self.env["mango.reconciliation"].sudo()._mango_request(
+        if not self.env["pbx.reconciliation"].sudo()._pbx_request(
                 company, start, end, self.env.user):
             return self._mango_notify(self.env._("A reconciliation is running"), self.env._(
                 "Mango's statistics of %(period)s are being compared with the call log: "
@@ -90,11 +90,11 @@ class ResConfigSettings(models.TransientModel):
         self.ensure_one()
         company = self.company_id
         try:
-            users = company._mango_client().users()
-        except MangoError as error:
+            users = company._pbx_client().users()
+        except PbxError as error:
             return self._mango_notify(
                 self.env._("Mango Office connection failed"),
-                company._mango_error_message(error), "danger")
+                company._pbx_error_message(error), "danger")
         return self._mango_notify(
             self.env._("Mango Office connection works"),
             self.env._("The PBX answered and has %(count)s employees.", count=len(users)),

@@ -12,7 +12,7 @@ from odoo.tests import BaseCase, Form, TransactionCase, tagged
 from odoo.tools import convert_file
 
 from ..mango import MangoClient, parse_notification
-from ..mango.numbers import e164
+from ..mango.numbers import classify
 from .emulators.mango import MangoEmulator, incoming_call
 from .emulators.mango_demo import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS,
                                    DEMO_TRACKING, RING, TALK, CallPlan, DemoCall, DemoTeam,
@@ -331,7 +331,7 @@ class TestDemoData(TransactionCase):
         for number, extension in DEMO_CUSTOMERS.items():
             with self.subTest(number=number):
                 partner, lead, user, found, _name = Call._pbx_match(self.company,
-                                                                      e164(number))
+                                                                      classify(number).e164)
                 self.assertTrue(partner)
                 self.assertEqual(found, extension, "routed to their salesperson")
                 self.assertEqual(user.pbx_extension, extension)
@@ -341,4 +341,4 @@ class TestDemoData(TransactionCase):
         self.assertIn(self.env["crm.stage"], stages, "and a customer with none open")
         for number in DEMO_STRANGERS:
             with self.subTest(number=number):
-                self.assertFalse(Call._pbx_match(self.company, e164(number))[0])
+                self.assertFalse(Call._pbx_match(self.company, classify(number).e164)[0])

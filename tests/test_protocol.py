@@ -1,5 +1,6 @@
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
 from odoo.tests import BaseCase, tagged
 
@@ -10,11 +11,17 @@ from ..mango.events import (CallEvent, CommandResult, Dtmf, InvalidNotification,
 from ..mango.neutral import to_pbx
 from ..mango.signing import dumps, form_body, sign, signature_ok
 from ..pbx import events as pbx
+from ..pbx.client import Employee, Group, Line, PbxClient, PbxError
 from .common import client_timeouts
-from .emulators.mango import MangoEmulator, incoming_call, outgoing_call
+from .emulators.mango import MangoEmulator, incoming_call, outgoing_call, stats_row
 from .fuzzing import fuzz, mutate, sample
 
 VECTOR_KEY, VECTOR_SALT = "<YOUR_API_KEY>", "<YOUR_API_SALT>"
+
+
+def _utcnow():
+    """Now as Odoo keeps datetimes: UTC, naive."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @tagged("post_install", "-at_install")
@@ -238,16 +245,114 @@ class TestClient(BaseCase):
     def assertMangoError(self, code, words, call, *args, **kwargs):
         with self.assertRaises(MangoError) as caught:
             call(*args, **kwargs)
+        self.assertIsInstance(caught.exception, PbxError, "the call log catches PbxError")
         self.assertEqual(caught.exception.code, code)
         self.assertIn(words, str(caught.exception))
         return caught.exception
 
+    def test_mango_is_a_pbx_client(self):
+        self.assertIsInstance(self.client, PbxClient)
+        self.assertIsNone(MangoClient.result_error(1000))
+        self.assertIn("has ended", str(MangoClient.result_error(4101)))
+
     def test_users(self):
         users = self.client.users()
-        self.assertEqual([u["telephony"]["extension"] for u in users], ["101", "102", "103"])
-        self.assertEqual(users[0]["general"]["user_id"], 400001)
+        self.assertEqual(users[:1], [Employee(ref="400001", name=users[0].name,
+                                              email=users[0].email, extension="101")])
+        self.assertEqual([u.extension for u in users], ["101", "102", "103"])
         self.assertEqual(self.emulator.requests_to("config/users/request")[0]["payload"],
                          {"ext_fields": ["general.user_id"]})
+
+    def test_groups_and_lines(self):
+        self.emulator.groups = [{"id": 7, "name": "Sales", "extension": "500"}, {"id": 8}]
+        self.emulator.lines = [{"line_id": 3, "number": "74951234567", "name": "Main"},
+                               {"number": "74951234568"}]
+        self.assertEqual(self.client.groups(), [Group("7", "Sales", "500"), Group("8", "?", "")])
+        self.assertEqual(self.client.lines(), [Line("3", "74951234567", "Main"),
+                                               Line("74951234568", "74951234568",
+                                                    "74951234568")])
+
+    def test_statistics_are_what_to_journal_in_mangos_shapes(self):
+        """Each call of the statistics comes with its summary and recordings as Mango posts
+        them, which the notification parser reads."""
+        self.client.STATS_POLL_SECONDS = 0.01
+        start = int(time.time()) - 600
+        call = incoming_call("S1", "79161234567", start=start, recording_ref="SR1")
+        self.emulator.stats.append(stats_row(call))
+        now = _utcnow().replace(microsecond=0)
+        calls = self.client.statistics(now - timedelta(hours=1), now)
+        self.assertEqual([(c.entry_ref, c.start, list(c.recordings)) for c in calls],
+                         [("S1", start, ["SR1"])])
+        summary = parse_notification(calls[0].summary.path, json.dumps(calls[0].summary.payload))
+        self.assertIsInstance(summary, Summary)
+        self.assertEqual((summary.entry_ref, summary.from_number), ("S1", "79161234567"))
+        record = calls[0].recordings["SR1"]
+        added = parse_notification(record.path, json.dumps(record.payload))
+        self.assertEqual((type(added), added.entry_ref, added.recording_ref),
+                         (RecordAdded, "S1", "SR1"))
+        payload = self.emulator.requests_to("stats/request")[0]["payload"]
+        self.assertEqual(int(payload["date_to"]) - int(payload["date_from"]), 3600)
+
+    def test_statistics_not_ready_in_time(self):
+        self.client.STATS_POLL_SECONDS, self.client.STATS_POLLS = 0.01, 2
+        self.emulator.stats_not_ready = 5
+        now = _utcnow()
+        self.assertMangoError(None, "not ready within", self.client.statistics,
+                              now - timedelta(hours=1), now)
+        self.assertEqual(len(self.emulator.requests_to("stats/result")), 2)
+
+    def test_answers_mango_should_not_give_are_errors_in_words(self):
+        """A body that is not JSON, an HTML error page, a key missing or of another kind:
+        every call says so in words, as a MangoError, never a KeyError or a TypeError."""
+        self.client.STATS_POLL_SECONDS = 0.01
+        html = ("text/html", b"<html><body>502 Bad Gateway</body></html>")
+
+        def body(data):
+            return ("application/json", json.dumps(data).encode())
+
+        now = _utcnow()
+        hour = (now - timedelta(hours=1), now)
+        cases = (
+            ("config/users/request", html, "not the JSON object", self.client.users, ()),
+            ("config/users/request", body({"result": 1000}), "has no users",
+             self.client.users, ()),
+            ("config/users/request", body({"users": [{"general": "Rep"}]}),
+             "config/users/request is not in the expected format", self.client.users, ()),
+            ("groups", body({"result": 1000}), "has no groups", self.client.groups, ()),
+            ("groups", body({"groups": [500]}), "not in the expected format",
+             self.client.groups, ()),
+            ("incominglines", ("text/plain", b"OK"), "not the JSON object", self.client.lines,
+             ()),
+            ("incominglines", body({"lines": {"number": "74951234567"}}),
+             "not in the expected format", self.client.lines, ()),
+            ("stats/request", body({"key": 42}), "stats/request is not in the expected format",
+             self.client.statistics, hour),
+            ("stats/request", body([]), "not the JSON object", self.client.statistics, hour),
+            ("stats/result", html, "statistics are not in the expected format",
+             self.client.statistics, hour),
+            ("queries/user_info_by_dct_number", html, "not the JSON object",
+             self.client.tracking_visitor, ("74950001122",)),
+            ("queries/user_info_by_dct_number", body({"data": ["visitor"]}),
+             "not in the expected format", self.client.tracking_visitor, ("74950001122",)),
+            ("queries/recording/post", html, "queries/recording/post is not in the expected "
+             "format", self.client.recording, ("rec-1",)),
+            ("queries/recording/post", body({"result": "none"}), "HTTP status 200",
+             self.client.recording, ("rec-1",)),
+            ("commands/route", html, "not the JSON object", self.client.route, ("leg", "101")),
+            ("commands/callback", body({"result": "oops"}), "HTTP status 200",
+             self.client.callback, ("101", "79161234567")),
+            ("forwarding/numbers", body({"result": 1000}), "has no numbers",
+             self.client.forwarding_rules, ()),
+            ("forwarding/numbers", body({"numbers": [{"forward_id": 1}], "total": 1}),
+             "not in the expected format", self.client.forwarding_rules, ()),
+        )
+        for path, answer, words, call, args in cases:
+            with self.subTest(path=path, answer=answer):
+                self.emulator.reset()
+                self.emulator.add_recording("rec-1")
+                self.emulator.fail(path, body=answer, times=1)
+                error = self.assertMangoError(None, words, call, *args)
+                self.assertFalse(error.retryable, "Mango would answer the same again")
 
     def test_callback_rings_the_employee_then_the_number(self):
         command_ref = self.client.callback("101", "79161234567")
@@ -267,7 +372,9 @@ class TestClient(BaseCase):
     def test_recording_follows_the_one_time_link(self):
         self.emulator.add_recording("rec-1", b"ID3 fake mp3")
         self.assertEqual(self.client.recording("rec-1"), ("audio/mpeg", b"ID3 fake mp3"))
-        self.assertMangoError(3320, "Recording not found", self.client.recording, "rec-2")
+        error = self.assertMangoError(3320, "Recording not found", self.client.recording,
+                                      "rec-2")
+        self.assertTrue(error.retryable, "Mango is still storing it: asked again later")
 
     def test_result_codes_in_words(self):
         for code, words in ((3102, "Signature mismatch"), (3105, "Invalid PBX unique code"),
@@ -286,6 +393,7 @@ class TestClient(BaseCase):
         self.emulator.fail("*", http_status=429, times=1)
         error = self.assertMangoError(4290, "Rate limit", self.client.users)
         self.assertTrue(error.retryable)
+        self.assertTrue(error.rate_limited)
         self.emulator.fail("*", http_status=401, code=3000, times=1)
         self.assertMangoError(None, "two minutes", self.client.users)
         self.emulator.fail("*", http_status=500, times=1)

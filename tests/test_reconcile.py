@@ -6,7 +6,8 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
 
-from ..models import mango_reconciliation
+from ..mango import MangoClient
+from ..models import pbx_reconciliation
 from .common import PbxHttpCase
 from .emulators.mango import incoming_call, outgoing_call, stats_row
 
@@ -17,16 +18,16 @@ class TestReconciliation(PbxHttpCase):
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(mango_reconciliation, "POLL_SECONDS", 0.01)
+        patcher = patch.object(MangoClient, "STATS_POLL_SECONDS", 0.01)
         patcher.start()
         self.addCleanup(patcher.stop)
 
     def reconcile(self, hours=2):
         """A reconciliation of the last ``hours`` run by the cron; answers what it recovered."""
         now = fields.Datetime.now()
-        self.as_cron("mango.reconciliation", "_mango_claim", self.company,
+        self.as_cron("pbx.reconciliation", "_pbx_claim", self.company,
                      now - timedelta(hours=hours), now)
-        self.as_cron("mango.reconciliation", "_cron_reconcile")
+        self.as_cron("pbx.reconciliation", "_cron_reconcile")
         return self.company.mango_reconciliation_recovered
 
     def test_what_never_arrived_is_recovered_exactly_once(self):
@@ -94,11 +95,11 @@ class TestReconcileFromSettings(PbxHttpCase):
         cls.speak_russian()
         cls.admin = cls.env.ref("base.user_admin")
         cls.admin.write({"lang": "ru_RU", "tz": "Europe/Moscow"})
-        cls.cron = cls.env.ref("mango_office.ir_cron_mango_reconcile")
+        cls.cron = cls.env.ref("mango_office.ir_cron_pbx_reconcile")
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(mango_reconciliation, "POLL_SECONDS", 0.01)
+        patcher = patch.object(MangoClient, "STATS_POLL_SECONDS", 0.01)
         patcher.start()
         self.addCleanup(patcher.stop)
 
@@ -113,7 +114,7 @@ class TestReconcileFromSettings(PbxHttpCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
-            env["mango.reconciliation"].with_context(
+            env["pbx.reconciliation"].with_context(
                 ir_cron_progress_id=progress.id, cron_id=cron.id, **context)._cron_reconcile()
             result = progress.done, progress.remaining
         self.env.invalidate_all()
@@ -181,7 +182,7 @@ class TestReconcileFromSettings(PbxHttpCase):
         self.assertFalse(self.emulator.requests_to("stats/request"))
         self.assertEqual(self.run_cron(), (1, 1), "the first month, and one window left")
         page = self.settings()
-        self.assertEqual(page.mango_reconciling_done, start + mango_reconciliation.MAX_WINDOW)
+        self.assertEqual(page.mango_reconciling_done, start + MangoClient.statistics_window)
         self.assertEqual(page.mango_reconciling_recovered, 1)
         health = self.env["pbx.call"].with_user(self.admin).pbx_webhook_health()
         self.assertEqual(health["running"]["recovered"], 1)
@@ -207,15 +208,21 @@ class TestReconcileFromSettings(PbxHttpCase):
         answers = (
             ("stats/request", ("application/json", b'{"result": 1000}'),
              "В ответе Mango на stats/request нет поля key"),
+            ("stats/request", ("text/html", b"<html><body>Maintenance</body></html>"),
+             "Ответ Mango — не ожидаемый JSON-объект"),
             ("stats/result", ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
              "Статистика Mango пришла не в ожидаемом формате"),
         )
         for path, body, words in answers:
-            with self.subTest(path=path):
+            with self.subTest(path=path, body=body):
                 self.emulator.reset()
                 self.emulator.fail(path, body=body)
                 self.settings().action_mango_reconcile()
-                self.run_cron()  # no exception: Mango's answer is the run's failure
+                with self.assertLogs(pbx_reconciliation.__name__, "WARNING") as logged:
+                    self.run_cron()  # no exception: Mango's answer is the run's failure
+                self.assertEqual(len(logged.records), 1)
+                self.assertIn("Reconciliation of", logged.output[0])
+                self.assertIsNone(logged.records[0].exc_info, "a warning, no Traceback")
                 self.assertEqual(self.settings().mango_reconciliation_failure, words)
                 self.assertTrue(self.env["pbx.call"].with_user(
                     self.admin).pbx_webhook_health()["warning"])
@@ -227,7 +234,7 @@ class TestReconcileFromSettings(PbxHttpCase):
         self.company.mango_reconciled_until = hour_ago
         self.settings(mango_reconcile_from=hour_ago - timedelta(days=2),
                       mango_reconcile_to=hour_ago - timedelta(days=1)).action_mango_reconcile()
-        self.assertFalse(self.as_cron("mango.reconciliation", "_mango_claim", self.company,
+        self.assertFalse(self.as_cron("pbx.reconciliation", "_pbx_claim", self.company,
                                       hour_ago, fields.Datetime.now()))
         self.run_cron()
         self.assertEqual(self.company.mango_reconciliation_end, hour_ago - timedelta(days=1))

@@ -40,6 +40,22 @@ class TestSettings(PbxHttpCase):
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn("Could not reach Mango", action["params"]["message"])
 
+    def test_test_connection_reports_an_html_page_in_words(self):
+        self.emulator.fail("config/users/request",
+                           body=("text/html", b"<html><body>502 Bad Gateway</body></html>"))
+        action = self.settings().action_mango_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertEqual(action["params"]["message"],
+                         "Mango's answer is not the JSON object expected")
+
+    def test_lines_cron_logs_an_unexpected_answer_as_a_warning(self):
+        self.emulator.fail("incominglines", body=("application/json", b'{"lines": [1, 2]}'))
+        with self.assertLogs("odoo.addons.mango_office.models.pbx_line", "WARNING") as logged:
+            self.as_cron("pbx.line", "_cron_refresh")
+        self.assertIn("Mango's answer to incominglines is not in the expected format",
+                      logged.output[0])
+        self.assertIsNone(logged.records[0].exc_info, "a warning, no Traceback")
+
     def test_test_connection_without_credentials(self):
         self.env.company.mango_api_salt = False
         action = self.settings().action_mango_test_connection()

@@ -69,3 +69,13 @@ class TestCallTracking(PbxHttpCase):
         call = self.tracked_call("T3", kind=2)
         self.assertRecordValues(call, [{"dct_number": TRACKING_NUMBER, "dct_type": "2",
                                         "dct_state": False}])
+
+    def test_an_answer_mango_should_not_give_fails_the_visitor_in_words(self):
+        """An HTML page where Mango's JSON should be: no visitor, no Traceback, and no
+        asking again for an answer that would be the same."""
+        self.emulator.fail("queries/user_info_by_dct_number",
+                           body=("text/html", b"<html><body>Maintenance</body></html>"))
+        call = self.tracked_call("T4")
+        self.fetch_visitors()
+        self.assertEqual(len(self.emulator.requests_to("queries/user_info_by_dct_number")), 1)
+        self.assertRecordValues(call, [{"dct_state": "failed", "dct_data": False}])

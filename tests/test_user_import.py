@@ -127,3 +127,10 @@ class TestUserImport(PbxCase):
             self.assertIn(expected, text)
         self.assertEqual(self.mapping(), [("101", "Анна Смирнова", "400001"),
                                           ("102", "Борис Иванов", "400002")])
+
+    def test_an_answer_mango_should_not_give_is_said_in_words(self):
+        self.emulator.fail("config/users/request",
+                           body=("application/json", b'{"result": 1000}'))
+        with self.assertRaisesRegex(UserError, "Mango's answer to config/users/request has "
+                                               "no users"):
+            self.wizard()

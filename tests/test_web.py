@@ -149,7 +149,7 @@ class TestCallCard(CardCase):
                                                ("vera", "106", "Вера Кузнецова"))
         cls.john = cls.new_rep("john", "107", "John Smith", lang="en_US", tz="Europe/London",
                                groups="sales_team.group_sale_salesman_all_leads")
-        cls.env["pbx.line"]._mango_sync(cls.company, cls.emulator.lines)
+        cls.env["pbx.line"]._pbx_sync(cls.company, cls.company._pbx_client().lines())
         Partner = cls.env["res.partner"]
         romashka = Partner.create({"name": "ООО Ромашка", "is_company": True})
         cls.ivan = Partner.create({"name": "Иван Петров", "parent_id": romashka.id,

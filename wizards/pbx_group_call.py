@@ -3,8 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mango import MangoError
 from ..mango.numbers import classify, display
+from ..pbx.client import PbxError
 
 PAUSE = timedelta(minutes=1)  # at most one group call per customer per minute
 
@@ -34,13 +34,13 @@ class PbxGroupCall(models.TransientModel):
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
         Group, Line = self.env["pbx.group"].sudo(), self.env["pbx.line"].sudo()
         try:
-            client = company._mango_client()
-            Group._mango_sync(company, client.groups())
-            Line._mango_sync(company, client.incoming_lines())
-        except MangoError as error:
+            client = company._pbx_client()
+            Group._pbx_sync(company, client.groups())
+            Line._pbx_sync(company, client.lines())
+        except PbxError as error:
             values["sync_warning"] = self.env._(
                 "Mango's groups and lines could not be read (%(reason)s): those known from "
-                "before are offered.", reason=company._mango_error_message(error))
+                "before are offered.", reason=company._pbx_error_message(error))
         groups = Group.search([("company_id", "=", company.id)])
         if len(groups) == 1:
             values["group_id"] = groups.id
@@ -63,11 +63,11 @@ class PbxGroupCall(models.TransientModel):
             raise UserError(self.env._("The group %(group)s has no short number in Mango.",
                                        group=self.group_id.name))
         try:
-            self.company_id._mango_client().callback_group(
+            self.company_id._pbx_client().group_callback(
                 parsed.e164.lstrip("+"), self.group_id.extension, self.line_id.number)
-        except MangoError as error:
+        except PbxError as error:
             raise UserError(self.env._("Mango did not call: %(reason)s",
-                                       reason=self.company_id._mango_error_message(error))
+                                       reason=self.company_id._pbx_error_message(error))
                             ) from None
         self.write({"e164": parsed.e164, "sent_date": fields.Datetime.now()})
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..mango import MangoError
+from ..pbx.client import PbxError
 
 
 class PbxUserImport(models.TransientModel):
@@ -31,22 +31,20 @@ class PbxUserImport(models.TransientModel):
     @api.model
     def _pbx_lines(self, company):
         try:
-            employees = company._mango_client().users()
-        except MangoError as error:
-            raise UserError(company._mango_error_message(error)) from None
+            employees = company._pbx_client().users()
+        except PbxError as error:
+            raise UserError(company._pbx_error_message(error)) from None
         users = self.env["res.users"].search([("share", "=", False),
                                               ("company_ids", "in", company.ids)])
         current = {ext.extension: ext.user_id for ext in self.env["pbx.extension"].search(
             [("company_id", "=", company.id)])}
         lines = []
         for employee in employees:
-            general, telephony = employee.get("general", {}), employee.get("telephony", {})
-            extension = str(telephony.get("extension") or "")
+            extension = employee.extension
             if not extension:
                 continue  # an employee without an extension can neither ring nor be routed to
-            line = {"name": general.get("name") or extension, "extension": extension,
-                    "email": general.get("email") or "",
-                    "pbx_user_ref": str(general.get("user_id") or "")}
+            line = {"name": employee.name or extension, "extension": extension,
+                    "email": employee.email, "pbx_user_ref": employee.ref}
             line["user_id"] = (self._propose(users, line) or current.get(extension)
                                or users.browse()).id
             lines.append(line)

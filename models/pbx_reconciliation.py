@@ -1,7 +1,6 @@
 import json
 import logging
 import math
-import time
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -9,13 +8,10 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL, format_datetime
 
-from ..mango import MangoError
+from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 5.0  # Mango: stats/result no more often than once per 5 s (reference §3.9)
-POLLS = 12
-MAX_WINDOW = timedelta(days=30) - timedelta(seconds=1)  # "at most one month"; 30 days fails
 SETTLE = timedelta(minutes=2)  # calls still going on are left to the next run
 QUIET_AFTER = timedelta(days=1)  # older calls are recovered without notifying anyone
 # the hourly run compares at least this much: the cron's loop, which calls it again while it
@@ -25,38 +21,32 @@ RUNNING_FIELDS = ["mango_reconciling_from", "mango_reconciling_to", "mango_recon
                   "mango_reconciling_recovered", "mango_reconciling_user_id"]
 
 
-def _lt(message):
-    return message
-
-
-NOT_READY = _lt("Mango's statistics were not ready within %(seconds)s seconds")
-
-
-class MangoReconciliation(models.AbstractModel):
-    """Nothing lost while Odoo is down: Mango never posts a notification twice, so its
-    statistics (``stats/request`` + ``stats/result``) are compared with the call log and
-    what is missing is journaled and applied like a live notification, exactly once
-    (the journal's digest and the call's entry id make a second run change nothing).
+class PbxReconciliation(models.AbstractModel):
+    """Nothing lost while Odoo is down: a PBX never posts a notification twice, so its
+    statistics (``PbxClient.statistics``) are compared with the call log and what is
+    missing is journaled and applied like a live notification, exactly once (the
+    journal's digest and the call's entry id make a second run change nothing).
 
     A reconciliation runs in the background, in the reconciliation cron: every hour from
     where the last complete one ended, and when an administrator asks for a period in the
     settings. Its period and progress are kept on the company, so that it resumes where
-    it stopped; one cron runs them all, so a company never has two at once.
+    it stopped; one cron runs them all, so a company never has two at once. A window is
+    at most the period one ``statistics`` call of the company's PBX may cover.
     """
-    _name = "mango.reconciliation"
-    _description = "Mango Reconciliation"
+    _name = "pbx.reconciliation"
+    _description = "PBX Reconciliation"
 
     @api.model
-    def _mango_request(self, company, date_from, date_to, user):
+    def _pbx_request(self, company, date_from, date_to, user):
         """Have the cron reconcile ``date_from``–``date_to`` for ``company`` and tell
         ``user`` when it ends; False while another reconciliation of it is running."""
-        if not self._mango_claim(company, date_from, date_to, user):
+        if not self._pbx_claim(company, date_from, date_to, user):
             return False
-        self.env.ref("mango_office.ir_cron_mango_reconcile")._trigger()
+        self.env.ref("mango_office.ir_cron_pbx_reconcile")._trigger()
         return True
 
     @api.model
-    def _mango_claim(self, company, date_from, date_to, user=None):
+    def _pbx_claim(self, company, date_from, date_to, user=None):
         """Make ``date_from``–``date_to`` the company's running reconciliation unless it
         has one. A single statement, so that two at once cannot both start one; run by a
         request that then fails to serialise, it is retried without an error in the log."""
@@ -74,39 +64,39 @@ class MangoReconciliation(models.AbstractModel):
 
     @api.model
     def _cron_reconcile(self):
-        """One window of at most a month of one company per call, committed with the
-        cron's progress: the periods running or asked for first, then each PBX from where
-        its last complete run ended (at most once per ``MIN_REGULAR``)."""
+        """One window of one company per call, committed with the cron's progress: the
+        periods running or asked for first, then each PBX from where its last complete run
+        ended (at most once per ``MIN_REGULAR``)."""
         companies = self.env["res.company"].sudo().search([("mango_api_key", "!=", False)],
                                                           order="id")
         now = fields.Datetime.now()
         for company in companies.filtered(lambda c: not c.mango_reconciling_to):
             start = company.mango_reconciled_until or now - timedelta(days=1)
             if start <= now - SETTLE - MIN_REGULAR:
-                self._mango_claim(company, start, now - SETTLE)
+                self._pbx_claim(company, start, now - SETTLE)
         running = companies.filtered("mango_reconciling_to")
         if not running:
             return
-        # the claims are committed before Mango is asked (their rows stay free meanwhile);
+        # the claims are committed before the PBX is asked (their rows stay free meanwhile);
         # the cron calls this again ten times at least: past its time, the rest is left to
         # the next run, which it starts at once, since a window can take a minute
         Cron = self.env["ir.cron"]
         if Cron._commit_progress(remaining=sum(map(_windows, running))):
-            self._mango_reconcile_window(running[0])
+            self._pbx_reconcile_window(running[0])
             Cron._commit_progress(1, remaining=sum(
                 map(_windows, running.filtered("mango_reconciling_to"))))
 
     @api.model
-    def _mango_reconcile_window(self, company):
+    def _pbx_reconcile_window(self, company):
         """Compare the next window of the company's running reconciliation; end it after
-        its last window, or when Mango refuses (it is then asked again another time)."""
+        its last window, or when the PBX refuses (it is then asked again another time)."""
         start, stop = company.mango_reconciling_done, company.mango_reconciling_to
-        end = min(stop, start + MAX_WINDOW)
+        end = min(stop, start + _window(company))
         try:
-            lost = self._mango_reconcile(company, start, end)
-        except MangoError as error:
+            lost = self._pbx_reconcile(company, start, end)
+        except PbxError as error:
             _logger.warning("Reconciliation of %s failed: %s", company.name, error)
-            self._mango_finish(company, {"reason": error.reason, "params": error.params})
+            self._pbx_finish(company, error.stored())
             return
         until = company.mango_reconciled_until
         vals = {"mango_reconciling_done": end,
@@ -115,10 +105,10 @@ class MangoReconciliation(models.AbstractModel):
             vals["mango_reconciled_until"] = end
         company.write(vals)
         if end >= stop:
-            self._mango_finish(company)
+            self._pbx_finish(company)
 
     @api.model
-    def _mango_finish(self, company, error=None):
+    def _pbx_finish(self, company, error=None):
         """The running reconciliation becomes the last one; whoever asked for it is told."""
         user = company.mango_reconciling_user_id
         company.write({
@@ -134,7 +124,7 @@ class MangoReconciliation(models.AbstractModel):
             env = company.env
             if error:
                 message = env._("Reconciliation failed: %(reason)s",
-                                reason=company._mango_reconciliation_failure())
+                                reason=company._pbx_reconciliation_failure())
             else:
                 message = env._("Reconciliation done: %(count)s calls recovered from Mango's "
                                 "statistics.", count=company.mango_reconciliation_recovered)
@@ -143,29 +133,19 @@ class MangoReconciliation(models.AbstractModel):
                 "sticky": bool(error)})
 
     @api.model
-    def _mango_reconcile(self, company, date_from, date_to):
-        """Recover the calls of a period of at most a month Mango knows and Odoo lacks;
-        answers how many."""
-        client = company.sudo()._mango_client(timeout=30)
-        key = client.stats_request(_epoch(date_from), _epoch(date_to))
-        rows = None
-        for _poll in range(POLLS):
-            time.sleep(POLL_SECONDS)
-            rows = client.stats_result(key)
-            if rows is not None:
-                break
-        if rows is None:
-            raise MangoError(NOT_READY, seconds=int(POLL_SECONDS * POLLS))
+    def _pbx_reconcile(self, company, date_from, date_to):
+        """Recover the calls of a window the PBX knows and Odoo lacks; answers how many."""
+        calls = company.sudo()._pbx_client(timeout=30).statistics(date_from, date_to)
         lost = self.env["pbx.call"]
-        for row in rows:
-            lost |= self._mango_recover(company, row)
+        for stats_call in calls:
+            lost |= self._pbx_recover(company, stats_call)
         if lost:
-            self._mango_warn_admins(company, lost, date_from, date_to)
+            self._pbx_warn_admins(company, lost, date_from, date_to)
         return len(lost)
 
     @api.model
-    def _mango_recover(self, company, row):
-        """Journal and apply what the call log lacks of one call.
+    def _pbx_recover(self, company, stats_call):
+        """Journal and apply what the call log lacks of one call of the statistics.
 
         Answers the call when notifications of it never arrived (the call or its summary
         was missing), else an empty recordset: a recording that was only late is queued
@@ -173,32 +153,29 @@ class MangoReconciliation(models.AbstractModel):
         """
         Event = self.env["pbx.event"].sudo().with_context(
             lang=company.partner_id.lang,
-            mango_quiet=_to_int(row["start"]) < _epoch(fields.Datetime.now() - QUIET_AFTER))
-        entry = row["entry_id"]
+            mango_quiet=stats_call.start < _epoch(fields.Datetime.now() - QUIET_AFTER))
+        entry = stats_call.entry_ref
         call = self.env["pbx.call"].sudo().search([("company_id", "=", company.id),
                                                      ("entry_ref", "=", entry)])
         known = set(call.recording_ids.mapped("recording_ref"))
-        notifications = []
-        if not call.summary_received:
-            notifications.append(("reconciliation/summary", _summary(row)))
-        notifications += [("reconciliation/record", {"entry_id": entry, "recording_id": rec,
-                                                     "timestamp": _to_int(row["finish"])})
-                          for rec in row["records"] if rec not in known]
+        notifications = [] if call.summary_received else [stats_call.summary]
+        notifications += [notification for ref, notification in stats_call.recordings.items()
+                          if ref not in known]
         lost = False
-        for path, payload in notifications:
-            raw = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-            event = Event._journal(company, path, raw, entry)
+        for notification in notifications:
+            raw = json.dumps(notification.payload, ensure_ascii=False, sort_keys=True)
+            event = Event._journal(company, notification.path, raw, entry)
             if event:
                 self.env.cr.commit()
                 event._process()
-                lost = lost or path == "reconciliation/summary"
+                lost = lost or notification is stats_call.summary
         if not lost:
             return self.env["pbx.call"]
         return self.env["pbx.call"].sudo().search([("company_id", "=", company.id),
                                                      ("entry_ref", "=", entry)])
 
     @api.model
-    def _mango_warn_admins(self, company, calls, date_from, date_to):
+    def _pbx_warn_admins(self, company, calls, date_from, date_to):
         """A to-do for each administrator of the company: Mango's notifications of these
         calls never reached Odoo, and what usually causes that."""
         admins = self.env.ref("base.group_system").sudo().all_user_ids.filtered(
@@ -231,36 +208,16 @@ class MangoReconciliation(models.AbstractModel):
                                           note=note, user_id=admin.id)
 
 
+def _window(company):
+    """The longest period one statistics call of the company's PBX may cover."""
+    return company._pbx_client_class().statistics_window
+
+
 def _windows(company):
     """How many windows the company's running reconciliation has left."""
     return math.ceil((company.mango_reconciling_to - company.mango_reconciling_done)
-                     / MAX_WINDOW)
+                     / _window(company))
 
 
 def _epoch(moment):
     return int((moment - datetime(1970, 1, 1)).total_seconds())
-
-
-def _to_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _summary(row):
-    """A statistics row in the shape of Mango's ``events/summary``."""
-    if row["from_extension"] and row["to_extension"]:
-        direction = 0
-    elif row["from_extension"]:
-        direction = 2
-    else:
-        direction = 1
-    answer = _to_int(row["answer"])
-    return {"entry_id": row["entry_id"], "call_direction": direction,
-            "from": {"extension": row["from_extension"], "number": row["from_number"]},
-            "to": {"extension": row["to_extension"], "number": row["to_number"]},
-            "line_number": row["line_number"], "create_time": _to_int(row["start"]),
-            "talk_time": answer, "end_time": _to_int(row["finish"]),
-            "entry_result": 1 if answer else 0,
-            "disconnect_reason": _to_int(row["disconnect_reason"])}
