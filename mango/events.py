@@ -22,6 +22,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
+try:  # in the addon
+    from ..pbx.events import Parties
+except ImportError:  # the package on its own, the addon's root on sys.path (scripts, bench)
+    from pbx.events import Parties
+
 MAX_ID_BYTES = 128  # entry_id, call_id, recording_id, command_id (reference §2.3)
 MAX_TEXT = 256  # numbers, SIP addresses, states, locations
 INT4 = (-2 ** 31, 2 ** 31 - 1)  # what PostgreSQL's integer columns hold
@@ -124,8 +129,8 @@ class Ping:
     path: str = "ping"
 
 
-@dataclass(frozen=True)
-class CallEvent:
+@dataclass(frozen=True, kw_only=True)
+class CallEvent(Parties):
     """``events/call``: one leg of a call changed state."""
     entry_ref: str
     leg_ref: str
@@ -133,12 +138,7 @@ class CallEvent:
     seq: int
     call_state: str  # Appeared, Connected, OnHold, Disconnected, or a newer one as received
     location: str = ""
-    from_extension: str = ""
-    from_number: str = ""
     taken_from_leg_ref: str = ""
-    to_extension: str = ""
-    to_number: str = ""
-    line_number: str = ""
     acd_group: str = ""
     disconnect_reason: int = 0
     command_ref: str = ""
@@ -162,16 +162,11 @@ class CallEvent:
         )
 
 
-@dataclass(frozen=True)
-class Summary:
+@dataclass(frozen=True, kw_only=True)
+class Summary(Parties):
     """``events/summary``: the final word on a whole call (entry)."""
     entry_ref: str
     direction: int  # 0 internal, 1 incoming, 2 outgoing; a newer value is kept as received
-    from_extension: str = ""
-    from_number: str = ""
-    to_extension: str = ""
-    to_number: str = ""
-    line_number: str = ""
     create_time: int = 0
     forward_time: int = 0
     talk_time: int = 0

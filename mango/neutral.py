@@ -45,9 +45,7 @@ def _leg_event(event):
         entry_ref=event.entry_ref, leg_ref=event.leg_ref, state=state,
         timestamp=event.timestamp, seq=event.seq, pbx_state=event.call_state,
         location=location, pbx_location=event.location,
-        from_extension=event.from_extension, from_number=event.from_number,
-        to_extension=event.to_extension, to_number=event.to_number,
-        line_number=event.line_number, reason=event.disconnect_reason,
+        **event.parties(), reason=event.disconnect_reason,
         handed_on=state == pbx.LegState.ENDED and event.disconnect_reason == NORMAL_END
         and location in (pbx.Location.MENU, pbx.Location.QUEUE),
         command_ref=event.command_ref, tracking_number=event.dct_number,
@@ -59,9 +57,7 @@ def _summary(summary):
         entry_ref=summary.entry_ref,
         direction=DIRECTIONS.get(summary.direction, pbx.Direction.OTHER),
         pbx_direction=summary.direction,
-        from_extension=summary.from_extension, from_number=summary.from_number,
-        to_extension=summary.to_extension, to_number=summary.to_number,
-        line_number=summary.line_number, start_time=summary.create_time,
+        **summary.parties(), start_time=summary.create_time,
         answer_time=summary.talk_time, end_time=summary.end_time,
         # entry_result 1: the call reached someone; talk_time: when the talk began
         answered=bool(summary.entry_result) and bool(summary.talk_time),

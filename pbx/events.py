@@ -6,7 +6,7 @@ format. Identifiers are the PBX's own (``*_ref``); times are Unix seconds, 0 whe
 A value the PBX sends that has no neutral name yet is kept raw beside it (``pbx_*``), so
 that nothing it said is lost.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 class LegState:
@@ -57,8 +57,22 @@ class Tracking:
     STATIC = "static"  # a number printed on one advertisement
 
 
-@dataclass(frozen=True)
-class LegEvent:
+@dataclass(frozen=True, kw_only=True)
+class Parties:
+    """Who calls whom: employees by extension, the others by number."""
+    from_extension: str = ""
+    from_number: str = ""
+    to_extension: str = ""
+    to_number: str = ""
+    line_number: str = ""  # the company's number the call came in on or went out from
+
+    def parties(self):
+        """These fields, as keyword arguments for another event of the same call."""
+        return {field.name: getattr(self, field.name) for field in fields(Parties)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegEvent(Parties):
     """One leg of a call appeared, connected, went on hold or ended."""
     entry_ref: str  # the call (all its legs)
     leg_ref: str
@@ -68,11 +82,6 @@ class LegEvent:
     pbx_state: str = ""  # the state as the PBX sent it
     location: str = ""  # a Location, "" when the PBX did not say
     pbx_location: str = ""
-    from_extension: str = ""
-    from_number: str = ""
-    to_extension: str = ""
-    to_number: str = ""
-    line_number: str = ""  # the company's number the call came in on or went out from
     reason: int = 0  # the PBX's code for why the leg ended (its ``describe`` tells it in words)
     handed_on: bool = False  # it ended normally to pass the caller on (a menu or a queue)
     command_ref: str = ""  # the command of ours that made this leg
@@ -80,17 +89,12 @@ class LegEvent:
     tracking_type: str = ""  # a Tracking, "" when unknown
 
 
-@dataclass(frozen=True)
-class CallSummary:
+@dataclass(frozen=True, kw_only=True)
+class CallSummary(Parties):
     """The PBX's final word on a whole call, once it ended."""
     entry_ref: str
     direction: str  # a Direction
     pbx_direction: int = 0  # the direction as the PBX sent it
-    from_extension: str = ""
-    from_number: str = ""
-    to_extension: str = ""
-    to_number: str = ""
-    line_number: str = ""
     start_time: int = 0
     answer_time: int = 0
     end_time: int = 0
