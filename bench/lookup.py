@@ -19,7 +19,7 @@ from odoo import api
 from odoo.modules.registry import Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mango.numbers import classify  # noqa: E402
+from pbx.numbers import classify  # noqa: E402
 
 SIZES = (10_000, 1_000_000)
 BASE = 79_000_000_000  # +7 900 000-00-00 and up: valid Russian mobiles

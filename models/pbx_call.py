@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..mango.numbers import classify, display
+from ..pbx.numbers import classify, display
 from ..pbx.events import (CallSummary, CommandResult, Dtmf, LegEvent, LegState, Location,
                           RecordingEvent)
 

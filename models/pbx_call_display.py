@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..mango.numbers import as_written, classify, display
+from ..pbx.numbers import as_written, classify, display
 
 SIP_USER = re.compile(r"^(?:sips?:)?([^@;]*)", re.IGNORECASE)  # sip:102@… -> 102
 

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
-from ..mango.numbers import classify, display
+from ..pbx.numbers import classify, display
 from ..pbx.client import PbxClient, PbxError
 from ..pbx.events import Command, LegState, Location
 

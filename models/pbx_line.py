@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mango.numbers import as_written
+from ..pbx.numbers import as_written
 from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)

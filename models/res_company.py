@@ -11,8 +11,6 @@ from ..pbx.providers import provider
 MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
 PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
                   "partner_id", "country_id"}
-# each PBX's client class (``pbx.client.PbxClient``), by the company's PBX
-PBX_CLIENTS = {"mango": MangoClient}
 
 
 def profile_client(profile, timeout):
@@ -26,7 +24,7 @@ class ResCompany(models.Model):
 
     pbx_provider = fields.Selection(
         [("mango", "Mango Office")], string="PBX", default="mango", required=True,
-        help="The cloud PBX of this company: its package reads what the PBX posts.")
+        help="The cloud PBX this company's calls go through.")
     mango_api_url = fields.Char(
         string="Mango API Address", default=MangoClient.DEFAULT_URL,
         help="Where Odoo sends its requests to Mango: leave it as it is unless Mango's support "
@@ -151,18 +149,13 @@ class ResCompany(models.Model):
         """The client of this company's PBX (``pbx.client.PbxClient``); a PbxError when it
         is not set up."""
         self.ensure_one()
-        clients = {"mango": self._mango_client}
-        return clients[self._pbx_name()](timeout=timeout)
+        clients = {"mango": self._mango_client}  # each PBX's settings make its client
+        return clients[self.pbx_provider](timeout=timeout)
 
     def _pbx_client_class(self):
         """The class of this company's PBX client, for what it says without a request (its
         result codes, its statistics window)."""
-        return PBX_CLIENTS[self._pbx_name()]
-
-    def _pbx_name(self):
-        """Which PBX the company has (``pbx_provider``): a key of PBX_CLIENTS."""
-        self.ensure_one()
-        return self.pbx_provider or "mango"
+        return self._pbx_provider().client_class
 
     def _mango_client(self, timeout=10.0):
         """The Mango API client of this company's PBX; MangoError when it is not set up."""
@@ -187,7 +180,7 @@ class ResCompany(models.Model):
     def _pbx_provider(self):
         """What the call log needs of this company's PBX package (``pbx.providers``)."""
         self.ensure_one()
-        return provider(self.pbx_provider or "mango")
+        return provider(self.pbx_provider)
 
     def _pbx_describe_code(self, code):
         """A result or disconnect code of this company's PBX, in the user's language."""

@@ -9,6 +9,7 @@ from ..pbx.client import PbxError
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    pbx_provider = fields.Selection(related="company_id.pbx_provider", readonly=False)
     mango_api_url = fields.Char(related="company_id.mango_api_url", readonly=False)
     mango_api_key = fields.Char(related="company_id.mango_api_key", readonly=False,
                                 groups="base.group_system")

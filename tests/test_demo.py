@@ -12,7 +12,7 @@ from odoo.tests import BaseCase, Form, TransactionCase, tagged
 from odoo.tools import convert_file
 
 from ..mango import MangoClient, parse_notification
-from ..mango.numbers import classify
+from ..pbx.numbers import classify
 from .emulators.mango import MangoEmulator, incoming_call
 from .emulators.mango_demo import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS,
                                    DEMO_TRACKING, RING, TALK, CallPlan, DemoCall, DemoTeam,

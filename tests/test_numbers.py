@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase, tagged
 
-from ..mango.numbers import classify
+from ..pbx.numbers import classify
 
 
 @tagged("post_install", "-at_install")

@@ -67,6 +67,17 @@ class TestSettings(PbxHttpCase):
         self.assertEqual(self.env.company.mango_api_key, "new-key")
         self.assertEqual(self.env.company.mango_api_salt, "new-salt")
 
+    def test_the_company_chooses_its_pbx_in_the_settings(self):
+        """The settings say which PBX the company has; its package reads what it posts and
+        its client answers for it."""
+        settings = self.settings()
+        self.assertEqual(settings.pbx_provider, "mango")
+        labels = dict(settings._fields["pbx_provider"]._description_selection(self.env))
+        self.assertEqual(labels, {"mango": "Mango Office"})
+        view = self.env.ref("mango_office.res_config_settings_view_form")
+        self.assertIn('name="pbx_provider"', view.arch_db)
+        self.assertIsInstance(self.env.company._pbx_client(), self.env.company._pbx_client_class())
+
     def test_a_russian_admin_reads_the_failure_in_russian(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.env["ir.module.module"]._load_module_terms(["mango_office"], ["ru_RU"])

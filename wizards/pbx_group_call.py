@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..mango.numbers import classify, display
+from ..pbx.numbers import classify, display
 from ..pbx.client import PbxError
 
 PAUSE = timedelta(minutes=1)  # at most one group call per customer per minute

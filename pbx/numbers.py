@@ -1,7 +1,7 @@
-"""What a number Mango sends is: a customer's phone, an extension, a SIP address, or nothing.
+"""What a number a PBX sends is: a customer's phone, an extension, a SIP address, or nothing.
 
-Mango sends phone numbers as international digits without ``+`` (``79161234567``): they
-are read as ``+<digits>`` first, then in the company's country (``9161234567``), so that
+PBXs send phone numbers as international digits without ``+`` (Mango: ``79161234567``):
+they are read as ``+<digits>`` first, then in the company's country (``9161234567``), so that
 ``84912345678`` stays Vietnamese. People type numbers with their country's trunk prefix
 (``8 916 123-45-67`` in Russia): a number classified with ``typed=True`` is read in the
 country first when it starts with that prefix. A number that parses neither way keeps
