@@ -1,6 +1,6 @@
 from . import (test_access, test_chatter, test_concurrency, test_demo, test_fuzz, test_journal, test_matching, test_numbers,
                test_forwarding, test_ordering, test_protocol, test_reconcile, test_routing, test_tracking,
                test_settings, test_user_import, test_web, test_webhook)
-from . import test_views
+from . import test_models, test_views
 from . import test_phone_button, test_quiet_retries
 from . import test_autolead
