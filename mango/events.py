@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass, field
 
 try:  # in the addon
-    from ..pbx.events import Parties
+    from ..pbx import events as pbx
 except ImportError:  # the package on its own, the addon's root on sys.path (scripts, bench)
-    from pbx.events import Parties
+    from pbx import events as pbx
 
 MAX_ID_BYTES = 128  # entry_id, call_id, recording_id, command_id (reference §2.3)
 MAX_TEXT = 256  # numbers, SIP addresses, states, locations
@@ -130,7 +130,7 @@ class Ping:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CallEvent(Parties):
+class CallEvent(pbx.Parties):
     """``events/call``: one leg of a call changed state."""
     entry_ref: str
     leg_ref: str
@@ -163,7 +163,7 @@ class CallEvent(Parties):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Summary(Parties):
+class Summary(pbx.Parties):
     """``events/summary``: the final word on a whole call (entry)."""
     entry_ref: str
     direction: int  # 0 internal, 1 incoming, 2 outgoing; a newer value is kept as received
@@ -233,19 +233,14 @@ class RecordAdded:
 
 
 @dataclass(frozen=True)
-class Dtmf:
-    """``events/dtmf``: digits the caller typed in the voice menu."""
-    entry_ref: str
-    leg_ref: str
-    dtmf: str
-    seq: int = 0
+class Dtmf(pbx.Dtmf):
+    """``events/dtmf``: digits the caller typed in the voice menu, and in which menu."""
     location: str = ""
-    timestamp: int = 0
 
     @classmethod
     def parse(cls, data):
         return cls(entry_ref=_id(data, "entry_id", True), leg_ref=_id(data, "call_id", True),
-                   dtmf=_text(data, "dtmf"), seq=_int(data, "seq", bounds=(0, INT4[1])),
+                   digits=_text(data, "dtmf"), seq=_int(data, "seq", bounds=(0, INT4[1])),
                    location=_text(data, "location", limit=64), timestamp=_time(data, "timestamp"))
 
 

@@ -89,7 +89,7 @@ def _command_result(result):
 
 
 def _dtmf(event):
-    return pbx.Dtmf(entry_ref=event.entry_ref, leg_ref=event.leg_ref, digits=event.dtmf,
+    return pbx.Dtmf(entry_ref=event.entry_ref, leg_ref=event.leg_ref, digits=event.digits,
                     seq=event.seq, timestamp=event.timestamp)
 
 

@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from ..pbx.client import PbxError
 from ..pbx.events import RecordingState
+from .cron_batch import cron_batch
 from .pbx_call_chatter import zone_name
 
 _logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class PbxCallRecording(models.Model):
                             help="The recording's last state as Mango sent it.")
     extension = fields.Char()
     completion_code = fields.Integer(aggregator=False)
-    completion_text = fields.Char(string="Completion", compute="_compute_completion_text")
+    completion_text = fields.Char(string="Completion", compute="_compute_texts")
     fetch_state = fields.Selection(
         [("queued", "Recording pending"), ("done", "Downloaded"), ("failed", "Not downloaded"),
          ("deleted", "Deleted")], string="File Download", readonly=True, index="btree_not_null")
@@ -62,7 +63,7 @@ class PbxCallRecording(models.Model):
     fetch_next = fields.Datetime(readonly=True)
     fetch_tries = fields.Integer(readonly=True)
     fetch_error = fields.Json(readonly=True)
-    fetch_message = fields.Char(string="Download Problem", compute="_compute_fetch_message")
+    fetch_message = fields.Char(string="Download Problem", compute="_compute_texts")
     attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True,
                                     ondelete="set null")
     attachment_name = fields.Char(related="attachment_id.name", string="File Name")
@@ -70,20 +71,15 @@ class PbxCallRecording(models.Model):
     _recording_unique = models.Constraint(
         "UNIQUE(call_id, recording_ref)", "A recording is listed once per call.")
 
-    @api.depends("completion_code")
+    @api.depends("completion_code", "fetch_error")
     @api.depends_context("lang")
-    def _compute_completion_text(self):
+    def _compute_texts(self):
+        """The PBX's completion code and the download's problem, in the reader's words."""
         for recording in self:
-            code = recording.completion_code
-            recording.completion_text = code and recording.call_id.company_id._pbx_describe_code(
-                code)
-
-    @api.depends("fetch_error")
-    @api.depends_context("lang")
-    def _compute_fetch_message(self):
-        for recording in self:
-            error = recording.fetch_error
-            recording.fetch_message = error and recording.call_id.company_id._pbx_error_message(
+            company, code, error = (
+                recording.call_id.company_id, recording.completion_code, recording.fetch_error)
+            recording.completion_text = code and company._pbx_describe_code(code)
+            recording.fetch_message = error and company._pbx_error_message(
                 PbxError(error["reason"], **error["params"]))
 
     # -- from the PBX's events ------------------------------------------------------------
@@ -129,17 +125,11 @@ class PbxCallRecording(models.Model):
     def _cron_fetch(self):
         """Fetch the queued files whose time has come, each committed on its own; the cron
         calls it again while some are left."""
-        Cron = self.env["ir.cron"]
         domain = [("fetch_state", "=", "queued"), ("fetch_next", "<=", fields.Datetime.now())]
-        due = self.search(domain, limit=BATCH, order="fetch_next, id")
-        Cron._commit_progress(remaining=self.search_count(domain) if len(due) == BATCH
-                              else len(due))
         # no row lock while a file downloads (a notification of the recording would wait
         # for it): _pbx_fetch locks the row before it writes, and leaves it if it changed
-        for recording in due:
+        for recording in cron_batch(self, domain, BATCH, order="fetch_next, id"):
             recording._pbx_fetch()
-            if not Cron._commit_progress(1):
-                break
 
     def _pbx_lock_row(self):
         """Lock the recording for this transaction before the ORM writes it: when a

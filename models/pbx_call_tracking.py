@@ -7,6 +7,7 @@ from odoo.tools.translate import LazyTranslate
 
 from ..pbx.client import PbxError
 from ..pbx.events import Tracking
+from .cron_batch import cron_batch
 
 TRIES = 10
 VISITOR_BATCH = 50
@@ -80,15 +81,9 @@ class PbxCallTracking(models.Model):
         """Ask Mango for the visitors whose time has come, each committed on its own; the
         cron calls it again while some are left. No row lock while Mango answers: the
         call's notifications would wait for it."""
-        Cron = self.env["ir.cron"]
         domain = [("dct_state", "=", "queued"), ("dct_next", "<=", fields.Datetime.now())]
-        calls = self.search(domain, limit=VISITOR_BATCH)
-        Cron._commit_progress(remaining=self.search_count(domain) if len(calls) == VISITOR_BATCH
-                              else len(calls))
-        for call in calls:
+        for call in cron_batch(self, domain, VISITOR_BATCH):
             call._pbx_fetch_visitor()
-            if not Cron._commit_progress(1):
-                break
 
     def _pbx_fetch_visitor(self):
         try:

@@ -7,9 +7,9 @@ class PbxListed(models.AbstractModel):
     _description = "Listed by the PBX"
     _order = "name"
 
-    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
-    pbx_ref = fields.Char(string="PBX ID", required=True)
     name = fields.Char(required=True)
+    pbx_ref = fields.Char(string="PBX ID", required=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     active = fields.Boolean(default=True)
 
     @api.model

@@ -10,11 +10,11 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     pbx_provider = fields.Selection(related="company_id.pbx_provider", readonly=False)
-    mango_api_url = fields.Char(related="company_id.mango_api_url", readonly=False)
     mango_api_key = fields.Char(related="company_id.mango_api_key", readonly=False,
                                 groups="base.group_system")
     mango_api_salt = fields.Char(related="company_id.mango_api_salt", readonly=False,
                                  groups="base.group_system")
+    mango_api_url = fields.Char(related="company_id.mango_api_url", readonly=False)
     mango_routing = fields.Boolean(related="company_id.mango_routing", readonly=False)
     mango_autolead = fields.Selection(related="company_id.mango_autolead", readonly=False)
     mango_forwarding = fields.Boolean(related="company_id.mango_forwarding", readonly=False)

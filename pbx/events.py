@@ -95,13 +95,13 @@ class CallSummary(Parties):
     entry_ref: str
     direction: str  # a Direction
     pbx_direction: int = 0  # the direction as the PBX sent it
+    tracking_number: str = ""  # the call tracking number the customer called, if any
+    tracking_type: str = ""  # a Tracking, "" when unknown
     start_time: int = 0
     answer_time: int = 0
     end_time: int = 0
     answered: bool = False  # someone talked with the customer
     reason: int = 0  # why the call ended, the PBX's code
-    tracking_number: str = ""
-    tracking_type: str = ""
 
 
 @dataclass(frozen=True)

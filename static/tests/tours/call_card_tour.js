@@ -1,20 +1,20 @@
 import { registry } from "@web/core/registry";
-import { post } from "@mango_office/../tests/tours/mango_tour_utils";
+import { callCard as card, cardShows, post } from "@mango_office/../tests/tours/mango_tour_utils";
 
 // The rep's call card, as a Russian rep sees it: each story posts Mango's notifications
 // when it needs them (``post``), and the next step waits for the card.
-
-const card = (status, more = "") => `.o_pbx_call_card.o_pbx_call_card_${status}${more}`;
 
 registry.category("web_tour.tours").add("mango_office_card_unknown_caller", {
     steps: () => [
         post("ringing"),
         { trigger: card("ringing", ":contains('Входящий звонок')") },
-        { trigger: card("ringing", " .o_pbx_call_card_caller:contains('Неизвестный номер')") },
-        { trigger: card("ringing", " .o_pbx_call_card_number:contains('+7 903 555-66-77')") },
-        { trigger: card("ringing", " .o_pbx_call_card_line:contains('Москва · +7 495 123-45-67')") },
+        ...cardShows("ringing", {
+            caller: "Неизвестный номер",
+            number: "+7 903 555-66-77",
+            line: "Москва · +7 495 123-45-67",
+            new_contact: "Новый контакт",
+        }),
         { trigger: card("ringing", ":not(:has(.o_pbx_call_card_open_contact, .o_pbx_call_card_open_lead))") },
-        { trigger: card("ringing", " .o_pbx_call_card_new_contact:contains('Новый контакт')") },
         {
             content: "the rep creates the deal from the card",
             trigger: card("ringing", " .o_pbx_call_card_create_lead:contains('Создать сделку')"),
@@ -27,16 +27,18 @@ registry.category("web_tour.tours").add("mango_office_card_unknown_caller", {
 registry.category("web_tour.tours").add("mango_office_card_known_caller", {
     steps: () => [
         post("ringing"),
-        { trigger: card("ringing", " .o_pbx_call_card_caller:contains('Иван Петров')") },
-        { trigger: card("ringing", " .o_pbx_call_card_company:contains('ООО Ромашка')") },
-        { trigger: card("ringing", " .o_pbx_call_card_lead:contains('Поставка станков')") },
-        { trigger: card("ringing", " .o_pbx_call_card_stage:contains('Переговоры')") },
-        { trigger: card("ringing", " .o_pbx_call_card_salesperson:contains('Борис Иванов')") },
+        ...cardShows("ringing", {
+            caller: "Иван Петров",
+            company: "ООО Ромашка",
+            lead: "Поставка станков",
+            stage: "Переговоры",
+            salesperson: "Борис Иванов",
+            all_calls: "Все звонки (2)",
+            open_contact: "Открыть контакт",
+            open_lead: "Открыть сделку",
+        }),
         { trigger: card("ringing", " .o_pbx_call_card_history li:contains('Входящий'):contains('Отвечен, 1:05')") },
         { trigger: card("ringing", " .o_pbx_call_card_history li:contains('Пропущен')") },
-        { trigger: card("ringing", " .o_pbx_call_card_all_calls:contains('Все звонки (2)')") },
-        { trigger: card("ringing", " .o_pbx_call_card_open_contact:contains('Открыть контакт')") },
-        { trigger: card("ringing", " .o_pbx_call_card_open_lead:contains('Открыть сделку')") },
         { trigger: card("ringing", ":not(:has(.o_pbx_call_card_create_lead, .o_pbx_call_card_new_contact))") },
         post("answered"),
         { trigger: card("talking", ":contains('Разговор')") },
@@ -54,8 +56,10 @@ registry.category("web_tour.tours").add("mango_office_card_known_caller", {
         },
         { trigger: card("talking", " .o_pbx_call_card_target:contains('Вера Кузнецова')"), run: "click" },
         { trigger: card("talking", " .o_pbx_call_card_message:contains('Вера Кузнецова')") },
-        { trigger: card("closed", " .o_pbx_call_card_outcome:contains('Переведён: Вера Кузнецова')") },
-        { trigger: card("closed", " .o_pbx_call_card_call_back:contains('Перезвонить')") },
+        ...cardShows("closed", {
+            outcome: "Переведён: Вера Кузнецова",
+            call_back: "Перезвонить",
+        }),
         // another call while the first card stays: both shown, the newest first
         post("second ringing"),
         { trigger: ".o_pbx_call_card:first-child.o_pbx_call_card_ringing:contains('Неизвестный номер')" },
@@ -86,8 +90,10 @@ registry.category("web_tour.tours").add("mango_office_card_only_mine", {
         post("others"),
         post("mine"),
         { trigger: card("ringing", ":contains('Incoming call'):contains('Unknown number')") },
-        { trigger: card("ringing", " .o_pbx_call_card_create_lead:contains('Create opportunity')") },
-        { trigger: card("ringing", " .o_pbx_call_card_new_contact:contains('New contact')") },
+        ...cardShows("ringing", {
+            create_lead: "Create opportunity",
+            new_contact: "New contact",
+        }),
         // the bus brings messages in order: the colleague's call would have come first
         { trigger: "body:not(:has(.o_pbx_call_card:contains('Иван Петров')))" },
     ],

@@ -39,3 +39,19 @@ export function busConnected() {
         },
     };
 }
+
+/** The call card in ``status`` (ringing, talking, closed), ``more`` appended to its selector. */
+export function callCard(status, more = "") {
+    return `.o_pbx_call_card.o_pbx_call_card_${status}${more}`;
+}
+
+/**
+ * A step for each part of the call card in ``status``, in order: until the part shows its
+ * text. ``cardShows("ringing", { caller: "Иван Петров" })`` waits for
+ * ``.o_pbx_call_card_caller:contains('Иван Петров')`` in the ringing card.
+ */
+export function cardShows(status, texts) {
+    return Object.entries(texts).map(([part, text]) => ({
+        trigger: callCard(status, ` .o_pbx_call_card_${part}:contains('${text}')`),
+    }));
+}
