@@ -2,6 +2,12 @@
     "name": "Mango Office Telephony",
     "version": "19.0.1.0.0",
     "summary": "Mango Office cloud PBX in Odoo CRM: call log, caller matching, routing, click-to-call",
+    "description": """
+Cloud PBXs (Mango Office) in Odoo CRM: every call in one call log, matched to its contact and
+lead, with its recording; notes and missed-call activities in the chatter; the ringing card
+of the salesperson whose phone rings; click-to-call, transfer and hang-up; routing of a known
+customer to their salesperson; reconciliation from the PBX's statistics. See README.md.
+""",
     "category": "Sales/CRM",
     "author": "mango_office developers",
     "license": "LGPL-3",
