@@ -222,10 +222,9 @@ class PbxCallRouting(models.Model):
     @api.model
     def _cron_send_routes(self):
         """The routes no webhook sent (Mango was slower than the worker waits, or was
-        slow when the webhook came, or the worker stopped between its commit and its
-        answer): sent while the caller still
-        waits, else failed; and those whose sending was lost with its worker, failed
-        with the reason."""
+        already slow, or the worker stopped between its commit and its answer): sent
+        while the caller still waits, else failed; and those whose sending was lost with
+        its worker, failed with the reason."""
         Cron = self.env["ir.cron"]
         seconds = self._pbx_route_stale_seconds()
         stale_before = fields.Datetime.now() - timedelta(seconds=seconds)
@@ -273,7 +272,7 @@ def _send_route(dbname, call_id, command, profile=None):
                 command = in_transaction("_pbx_route_request", command_ref)
                 if command is None:
                     return
-            started = time.monotonic()
+            started = time.monotonic()  # also when the client cannot be made
             try:
                 if in_worker:
                     client = profile_client(profile, timeout=ROUTE_ANSWER_TIMEOUT)
