@@ -50,11 +50,7 @@ class PbxCallAutolead(models.Model):
 
     def _pbx_line_team(self, kind):
         """The sales team of the call's line, else the company's first one for ``kind``."""
-        Team = self.env["crm.team"]
-        line = self.env["pbx.line"].search([
-            ("company_id", "=", self.company_id.id), ("number", "=", self.line_number),
-            ("team_id", "!=", False)], limit=1)
-        return line.team_id or Team.search([
+        return self.line_id.team_id or self.env["crm.team"].search([
             ("company_id", "in", [self.company_id.id, False]),
             ("use_leads" if kind == "lead" else "use_opportunities", "=", True)], limit=1)
 
