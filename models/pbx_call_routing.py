@@ -18,6 +18,9 @@ ROUTE_TIMEOUT = 3.0  # seconds for one commands/route; the caller is waiting in 
 # what the webhook's worker gives Mango before leaving the route to the cron, so that a slow
 # Mango never keeps the workers from answering webhooks
 ROUTE_ANSWER_TIMEOUT = 0.5
+# a PBX that took longer than that is slow for this long: the workers do not try it, the cron
+# sends its routes, and once the cron's are answered within ROUTE_ANSWER_TIMEOUT again it is not
+ROUTE_SLOW_SECONDS = 60
 ROUTE_TRIES = 3  # Mango allows one route per 2 s per PBX (reference §6): a 429 is tried again
 ROUTE_RETRY_SECONDS = 2.0
 ROUTE_STALE_SECONDS = 45  # a route with no outcome then lost the worker that was sending it
@@ -41,6 +44,11 @@ class PbxCallRouting(models.Model):
     the command after its commit, once Mango has its answer (in the same worker, so
     nothing outlives the request), giving Mango half a second. A cron sends what a
     slower Mango or a stopped worker left, and fails the routes whose sending was lost.
+
+    A Mango slower than that half second is marked slow on its company (``pbx_slow_until``)
+    for every worker on every node: while it is, the workers leave its routes to the cron
+    at once, woken, without trying; the cron's own sends clear the mark once Mango answers
+    in time again, or it expires. The worker reads it in the statement that takes the route.
     """
     _inherit = "pbx.call"
 
@@ -139,12 +147,34 @@ class PbxCallRouting(models.Model):
             log_exceptions=False)  # retried on a serialisation failure, see _pbx_route_lock
         return bool(self.env.cr.fetchone())
 
-    def _pbx_route_hand_over(self, command_ref):
-        """Leave the route to the cron, which gives Mango more time."""
+    def _pbx_route_take_in_worker(self, command_ref):
+        """``_pbx_route_take`` for the webhook's worker, unless the company's PBX is slow
+        (``pbx_slow_until``): then the route is left to the cron, woken, in the same
+        statement, and the answer is False."""
+        self.env.cr.execute(SQL(
+            """UPDATE pbx_call
+                  SET route_taken = company.pbx_slow_until IS NULL
+                                    OR company.pbx_slow_until <= %s
+                 FROM res_company company
+                WHERE pbx_call.id = %s AND company.id = pbx_call.company_id
+                  AND pbx_call.route_command_ref = %s AND pbx_call.route_status = 'pending'
+                  AND pbx_call.route_taken IS NOT TRUE
+            RETURNING pbx_call.route_taken""", fields.Datetime.now(), self.id, command_ref),
+            log_exceptions=False)  # retried, see _pbx_route_lock
+        row = self.env.cr.fetchone()
+        if row and not row[0]:
+            self.env.ref("mango_office.ir_cron_mango_route")._trigger()
+        return bool(row and row[0])
+
+    def _pbx_route_hand_over(self, command_ref, slow=False):
+        """Leave the route to the cron, which gives Mango more time; ``slow``: Mango did
+        not answer in time, and is marked slow."""
         self.env.cr.execute(SQL(
             """UPDATE pbx_call SET route_taken = false
                 WHERE id = %s AND route_command_ref = %s AND route_status = 'pending'""",
             self.id, command_ref), log_exceptions=False)  # retried, see _pbx_route_lock
+        if slow:
+            self.company_id._pbx_mark_slow(True, ROUTE_SLOW_SECONDS)
         self.env.ref("mango_office.ir_cron_mango_route")._trigger()
 
     def _pbx_route_request(self, command_ref):
@@ -164,9 +194,13 @@ class PbxCallRouting(models.Model):
             "command_ref": command_ref,
         }
 
-    def _pbx_route_outcome(self, command_ref, error=None):
-        """Record what the PBX answered, unless its result of the route came first."""
+    def _pbx_route_outcome(self, command_ref, error=None, slow=None):
+        """Record what the PBX answered, unless its result of the route came first.
+        ``slow``: whether the PBX took longer to answer than a webhook's worker waits,
+        which marks it slow or no longer slow (None: says nothing of it)."""
         self.ensure_one()
+        if slow is not None:
+            self.company_id._pbx_mark_slow(slow, ROUTE_SLOW_SECONDS)
         if error is None:
             vals = {"route_status": "sent"}
         else:
@@ -187,10 +221,10 @@ class PbxCallRouting(models.Model):
 
     @api.model
     def _cron_send_routes(self):
-        """The routes no webhook sent (Mango was slower than the worker waits, or the
-        worker stopped between its commit and its answer): sent while the caller still
-        waits, else failed; and those whose sending was lost with its worker, failed
-        with the reason."""
+        """The routes no webhook sent (Mango was slower than the worker waits, or was
+        already slow, or the worker stopped between its commit and its answer): sent
+        while the caller still waits, else failed; and those whose sending was lost with
+        its worker, failed with the reason."""
         Cron = self.env["ir.cron"]
         seconds = self._pbx_route_stale_seconds()
         stale_before = fields.Datetime.now() - timedelta(seconds=seconds)
@@ -215,7 +249,9 @@ def _send_route(dbname, call_id, command, profile=None):
     settings), or only its ``command_ref`` when the cron sends it.
 
     Mango's 429 (one route per 2 s per PBX) is tried again while the caller is still
-    in the voice menu.
+    in the voice menu, by the cron: the webhook's worker leaves it to the cron, as it does
+    a route Mango does not answer in time, and one of a PBX marked slow, which it does not
+    try. The cron marks the PBX slow, or no longer slow, by how long each answer took.
     """
     registry = Registry(dbname)
     command_ref = command["command_ref"]
@@ -227,31 +263,41 @@ def _send_route(dbname, call_id, command, profile=None):
             return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
 
     try:
-        if not in_transaction("_pbx_route_take", command_ref):
+        in_worker = profile is not None
+        if not in_transaction("_pbx_route_take_in_worker" if in_worker else "_pbx_route_take",
+                              command_ref):
             return
         for attempt in range(1, ROUTE_TRIES + 1):
-            if attempt > 1 or profile is None:
+            if attempt > 1 or not in_worker:
                 command = in_transaction("_pbx_route_request", command_ref)
                 if command is None:
                     return
+            started = time.monotonic()  # also when the client cannot be made
             try:
-                if profile is None:
-                    client = in_transaction("_pbx_route_client")
-                else:
+                if in_worker:
                     client = profile_client(profile, timeout=ROUTE_ANSWER_TIMEOUT)
+                else:
+                    client = in_transaction("_pbx_route_client")
+                started = time.monotonic()
                 client.route(**command)
                 error = None
             except PbxTimeout as failure:
-                if profile is not None:  # the webhook's worker: the cron takes it over
-                    in_transaction("_pbx_route_hand_over", command_ref)
+                if in_worker:  # the cron takes it over, and the other workers leave theirs
+                    in_transaction("_pbx_route_hand_over", command_ref, slow=True)
                     return
                 error = failure
             except PbxError as failure:
                 error = failure
-            if error is not None and error.rate_limited and attempt < ROUTE_TRIES:
-                time.sleep(ROUTE_RETRY_SECONDS)
-                continue
-            in_transaction("_pbx_route_outcome", command_ref, error=error)
+            # the cron's answers tell whether Mango answers the workers in time again
+            slow = None if in_worker else time.monotonic() - started > ROUTE_ANSWER_TIMEOUT
+            if error is not None and error.rate_limited:
+                if in_worker:  # no worker sleeps: the cron tries again
+                    in_transaction("_pbx_route_hand_over", command_ref)
+                    return
+                if attempt < ROUTE_TRIES:
+                    time.sleep(ROUTE_RETRY_SECONDS)
+                    continue
+            in_transaction("_pbx_route_outcome", command_ref, error=error, slow=slow)
             return
     except Exception:  # noqa: BLE001 - after the answer nothing may raise; the cron fails it
         _logger.exception("Routing call %s failed", call_id)

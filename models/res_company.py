@@ -1,7 +1,8 @@
 from collections import namedtuple
+from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import ormcache
+from odoo.tools import SQL, ormcache
 
 from ..mango import MangoClient
 from ..pbx.client import PbxError
@@ -83,6 +84,11 @@ class ResCompany(models.Model):
         string="Route Known Callers",
         help="While a known customer hears the greeting, put them through to the extension of "
              "their salesperson (of the open lead, else of the contact).")
+    # written in SQL, never through the ORM: a write would clear every worker's caches
+    pbx_slow_until = fields.Datetime(
+        string="PBX Slow Until", readonly=True, copy=False,
+        help="The PBX took longer to answer a routing command than a webhook waits: until "
+             "then routes are sent by the route cron, which gives it more time.")
 
     _mango_recording_days_positive = models.Constraint(
         "CHECK(mango_recording_days >= 0)",
@@ -129,6 +135,27 @@ class ResCompany(models.Model):
                             company.mango_api_url or "",
                             company.partner_id.lang or "", company.country_id.code or "RU",
                             company.mango_routing)
+
+    def _pbx_mark_slow(self, slow, seconds):
+        """Mark this company's PBX slow for ``seconds`` from now, or (``slow`` false) no
+        longer slow; in the caller's transaction, meant to be short. Never waits for the
+        company's row (a settings form saving it): the mark is then left as it is, the next
+        route marks it. Rewritten only when it changes by a quarter of ``seconds`` or more,
+        so that a burst of slow routes writes it once."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if slow:
+            until = now + timedelta(seconds=seconds)
+            stale = SQL("(pbx_slow_until IS NULL OR pbx_slow_until < %s)",
+                        until - timedelta(seconds=seconds / 4))
+        else:
+            until, stale = None, SQL("pbx_slow_until IS NOT NULL")
+        self.env.cr.execute(SQL(
+            """UPDATE res_company SET pbx_slow_until = %s
+                WHERE id = (SELECT id FROM res_company WHERE id = %s AND %s
+                            FOR UPDATE SKIP LOCKED)""", until, self.id, stale),
+            log_exceptions=False)  # a concurrent mark fails it to serialise: tried again
+        self.invalidate_recordset(["pbx_slow_until"])
 
     def _mango_health(self):
         """(when the last notification came, how many are in error) for the journal."""

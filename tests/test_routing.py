@@ -99,18 +99,25 @@ class TestRouting(PbxHttpCase):
         self.assertIn("Звонок завершён", russian.route_message)
 
     def test_rate_limit_is_tried_again_while_the_caller_waits(self):
+        """By the cron: no worker sleeps for Mango's rate limit."""
         self.emulator.fail("commands/route", http_status=429, times=1)
+        path, payload = incoming_call("R4", "380671234567")[0]
         with patch.object(pbx_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
-            self.greeting("R4")
+            with self.webhook_work():
+                self.post(path, payload)
+            self.assertRecordValues(self.calls("R4"), [{"route_status": "pending",
+                                                        "route_taken": False}])
+            self.send_routes()
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
         self.assertEqual(self.calls("R4").route_status, "sent")
+        self.assertFalse(self.slow_until(), "a refusal is an answer in time")
 
     def test_rate_limit_reported_when_it_lasts(self):
         self.emulator.fail("commands/route", http_status=429)
         with patch.object(pbx_call_routing, "ROUTE_RETRY_SECONDS", 0.1):
             self.greeting("R4b")
         self.assertEqual(len(self.emulator.requests_to("commands/route")),
-                         pbx_call_routing.ROUTE_TRIES)
+                         1 + pbx_call_routing.ROUTE_TRIES, "once in the worker, then the cron")
         call = self.calls("R4b")
         self.assertRecordValues(call, [{"route_status": "failed", "route_code": 4290}])
         self.assertIn("Rate limit", call.route_message)
@@ -186,6 +193,71 @@ class TestRouting(PbxHttpCase):
         self.assertRecordValues(call, [{"route_status": "pending", "route_taken": False}])
         self.send_routes()  # the cron, woken by the hand-over, gives Mango 3 s
         self.assertEqual(call.route_status, "sent")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
+
+    def slow_until(self):
+        self.company.invalidate_recordset(["pbx_slow_until"])
+        return self.company.pbx_slow_until
+
+    def route_triggers(self):
+        return self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", self.env.ref("mango_office.ir_cron_mango_route").id)])
+
+    def test_a_slow_mango_is_left_to_the_cron_without_trying_it(self):
+        """Once a route timed out in a worker, the workers (of every node: the mark is the
+        company's) leave routes to the cron, woken, without trying them; the cron's routes
+        answered in time again let the workers send."""
+        self.emulator.delay("commands/route", 1.0)
+        self.greeting("S1")  # times out in the worker; the cron sends it
+        self.assertEqual(self.calls("S1").route_status, "sent")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
+        self.assertGreater(self.slow_until(), fields.Datetime.now(), "marked slow")
+
+        triggers = self.route_triggers()
+        path, payload = incoming_call("S2", "380671234567")[0]
+        with self.webhook_work():
+            self.assertEqual(self.post(path, payload).status_code, 200)
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 2, "not tried")
+        self.assertRecordValues(self.calls("S2"), [{"route_status": "pending",
+                                                    "route_taken": False}])
+        self.assertEqual(self.route_triggers(), triggers + 1, "the cron is woken at once")
+        self.send_routes()  # Mango still slow: the cron's answer keeps the mark
+        routes = self.emulator.requests_to("commands/route")
+        self.assertEqual([r["payload"]["call_id"] for r in routes[2:]], [payload["call_id"]])
+        self.assertEqual(self.calls("S2").route_status, "sent")
+        self.assertTrue(self.slow_until())
+
+        self.emulator.delay("commands/route", 0)  # Mango is fast again
+        self.greeting("S3")  # still left to the cron, whose answer in time clears the mark
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 4)
+        self.assertEqual(self.calls("S3").route_status, "sent")
+        self.assertFalse(self.slow_until())
+        path, payload = incoming_call("S4", "380671234567")[0]
+        with self.webhook_work():
+            self.post(path, payload)
+        self.assertEqual(self.calls("S4").route_status, "sent", "sent by the worker")
+        self.assertEqual(len(self.emulator.requests_to("commands/route")), 5)
+
+    def test_a_slow_mark_expires(self):
+        """With no route for the cron to measure Mango by, the workers try again once the
+        mark expires."""
+        self.emulator.delay("commands/route", 1.0)
+        path, payload = incoming_call("S5", "380671234567")[0]
+        with self.webhook_work():
+            self.post(path, payload)  # times out in the worker, and is left to the cron
+        self.assertTrue(self.slow_until())
+        self.emulator.delay("commands/route", 0)
+        path, payload = incoming_call("S6", "380671234567")[0]
+        with self.webhook_work():
+            self.post(path, payload)
+        self.assertRecordValues(self.calls("S6"), [{"route_status": "pending",
+                                                    "route_taken": False}])
+        self.company.pbx_slow_until = fields.Datetime.now() - timedelta(seconds=1)
+        self.env.flush_all()
+        path, payload = incoming_call("S7", "380671234567")[0]
+        with self.webhook_work():
+            self.post(path, payload)
+        self.assertEqual(self.calls("S7").route_status, "sent", "sent by the worker")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
 
     def test_routed_outside_a_request(self):
