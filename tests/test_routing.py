@@ -49,12 +49,19 @@ class TestRouting(PbxHttpCase):
             self.work_before_answer = False
 
     def greeting(self, entry, caller="380671234567"):
-        """The caller's first leg appears in the voice menu; answers that leg's Mango id."""
+        """The caller's first leg appears in the voice menu, then the route cron runs;
+        answers that leg's Mango id."""
+        leg = self.first_leg(entry, caller)
+        self.send_routes()
+        return leg
+
+    def first_leg(self, entry, caller="380671234567"):
+        """The caller's first leg appears in the voice menu, and the webhook's worker does
+        what the webhook left for after its answer; answers that leg's Mango id."""
         path, payload = incoming_call(entry, caller)[0]
         self.assertEqual((payload["call_state"], payload["location"]), ("Appeared", "ivr"))
         with self.webhook_work():
             self.assertEqual(self.post(path, payload).status_code, 200)
-        self.send_routes()
         return payload["call_id"]
 
     def send_routes(self):
@@ -214,16 +221,14 @@ class TestRouting(PbxHttpCase):
         self.assertGreater(self.slow_until(), fields.Datetime.now(), "marked slow")
 
         triggers = self.route_triggers()
-        path, payload = incoming_call("S2", "380671234567")[0]
-        with self.webhook_work():
-            self.assertEqual(self.post(path, payload).status_code, 200)
+        leg = self.first_leg("S2")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2, "not tried")
         self.assertRecordValues(self.calls("S2"), [{"route_status": "pending",
                                                     "route_taken": False}])
         self.assertEqual(self.route_triggers(), triggers + 1, "the cron is woken at once")
         self.send_routes()  # Mango still slow: the cron's answer keeps the mark
         routes = self.emulator.requests_to("commands/route")
-        self.assertEqual([r["payload"]["call_id"] for r in routes[2:]], [payload["call_id"]])
+        self.assertEqual([r["payload"]["call_id"] for r in routes[2:]], [leg])
         self.assertEqual(self.calls("S2").route_status, "sent")
         self.assertTrue(self.slow_until())
 
@@ -232,9 +237,7 @@ class TestRouting(PbxHttpCase):
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 4)
         self.assertEqual(self.calls("S3").route_status, "sent")
         self.assertFalse(self.slow_until())
-        path, payload = incoming_call("S4", "380671234567")[0]
-        with self.webhook_work():
-            self.post(path, payload)
+        self.first_leg("S4")
         self.assertEqual(self.calls("S4").route_status, "sent", "sent by the worker")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 5)
 
@@ -242,21 +245,15 @@ class TestRouting(PbxHttpCase):
         """With no route for the cron to measure Mango by, the workers try again once the
         mark expires."""
         self.emulator.delay("commands/route", 1.0)
-        path, payload = incoming_call("S5", "380671234567")[0]
-        with self.webhook_work():
-            self.post(path, payload)  # times out in the worker, and is left to the cron
+        self.first_leg("S5")  # times out in the worker, and is left to the cron
         self.assertTrue(self.slow_until())
         self.emulator.delay("commands/route", 0)
-        path, payload = incoming_call("S6", "380671234567")[0]
-        with self.webhook_work():
-            self.post(path, payload)
+        self.first_leg("S6")
         self.assertRecordValues(self.calls("S6"), [{"route_status": "pending",
                                                     "route_taken": False}])
         self.company.pbx_slow_until = fields.Datetime.now() - timedelta(seconds=1)
         self.env.flush_all()
-        path, payload = incoming_call("S7", "380671234567")[0]
-        with self.webhook_work():
-            self.post(path, payload)
+        self.first_leg("S7")
         self.assertEqual(self.calls("S7").route_status, "sent", "sent by the worker")
         self.assertEqual(len(self.emulator.requests_to("commands/route")), 2)
 
