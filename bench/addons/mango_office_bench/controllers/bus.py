@@ -1,0 +1,1 @@
+"""A bare bus message for bench/card (to be written)."""
