@@ -374,14 +374,7 @@ class PbxCall(models.Model):
         going on with an older one.
         """
         if create:
-            query = SQL(
-                """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
-                                           create_date, write_date)
-                   VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
-                           now() at time zone 'utc', now() at time zone 'utc')
-                   ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
-                   RETURNING id, xmax = 0""",
-                company=company.id, entry=entry_ref, uid=self.env.uid)
+            query = self._pbx_upsert(company, entry_ref, SQL("id, xmax = 0"))
         else:
             query = SQL(
                 """UPDATE pbx_call SET write_date = now() at time zone 'utc'
@@ -390,6 +383,19 @@ class PbxCall(models.Model):
         self.env.cr.execute(query, log_exceptions=False)  # serialization failures are retried
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
+
+    @api.model
+    def _pbx_upsert(self, company, entry_ref, returning):
+        """The statement of ``_pbx_lock`` that creates the call, returning ``returning``
+        and whether it was created."""
+        return SQL(
+            """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
+                                       create_date, write_date)
+               VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
+                       now() at time zone 'utc', now() at time zone 'utc')
+               ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
+               RETURNING %(returning)s, xmax = 0""",
+            company=company.id, entry=entry_ref, uid=self.env.uid, returning=returning)
 
     def _pbx_apply_leg_event(self, event):
         """Merge a leg's event; answers the work to do after the PBX's answer."""
