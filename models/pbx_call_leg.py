@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..pbx.events import LegState, Location
 from .pbx_call import to_datetime
+from .sql_rows import cached, column_names
 
 MERGED = ("location", "pbx_location", "from_number", "to_number", "from_extension",
           "to_extension", "extension", "line_number", "command_ref")
@@ -87,7 +88,7 @@ class PbxCallLeg(models.Model):
                               THEN COALESCE(EXCLUDED.%(col)s, leg.%(col)s)
                               ELSE COALESCE(leg.%(col)s, EXCLUDED.%(col)s) END""",
             col=SQL.identifier(name)) for name in MERGED)
-        call_columns, leg_columns = Call._pbx_columns(), self._pbx_columns()
+        call_columns, leg_columns = column_names(Call), column_names(self)
         self.env.cr.execute(SQL(
             """WITH call AS (%(call)s),
                merged AS (
@@ -142,7 +143,7 @@ class PbxCallLeg(models.Model):
             log_exceptions=False)  # serialization failures are retried
         rows = self.env.cr.fetchall()
         width = len(call_columns) + 2  # the call's id, its columns, whether it was created
-        call = Call._pbx_cached(call_columns, [rows[0][:width - 1]])
-        legs = self._pbx_cached(leg_columns, [row[width:] for row in rows])
+        call = cached(Call, call_columns, [rows[0][:width - 1]])
+        legs = cached(self, leg_columns, [row[width:] for row in rows])
         call._fields["leg_ids"]._update_cache(call, legs.sorted("id")._ids)
         return call, rows[0][width - 1], legs.filtered(lambda leg: leg.leg_ref == event.leg_ref)
