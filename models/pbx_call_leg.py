@@ -47,6 +47,10 @@ class PbxCallLeg(models.Model):
     connected_date = fields.Datetime(string="Connected")
     disconnected_date = fields.Datetime(string="Disconnected")
     disconnect_reason = fields.Integer()
+    card_data = fields.Json(
+        readonly=True, copy=False,
+        help="What this employee's call card shows that does not change while the call lasts, "
+             "in their language (pbx.call._pbx_card_fixed).")
     handed_on = fields.Boolean(
         help="The voice menu or queue ended normally, passing the caller on to another leg.")
 

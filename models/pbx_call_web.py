@@ -1,10 +1,12 @@
 import re
 from datetime import datetime, timedelta
 
+from psycopg2.extras import Json
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
 
 from ..pbx.numbers import classify, display
 from ..pbx.client import PbxClient, PbxError
@@ -46,8 +48,10 @@ class PbxCallWeb(models.Model):
         """Send each employee with a leg in this call the state of their card."""
         self.ensure_one()
         by_user = self._pbx_employee_legs()
-        for user in by_user:
-            user.partner_id._bus_send(BUS_TYPE, self._pbx_card(user, by_user))
+        for user, legs in by_user.items():
+            card = self._pbx_card(user, by_user)
+            recipient = self._pbx_card_fixed(user, legs)["recipient"]
+            self.env["res.partner"].browse(recipient)._bus_send(BUS_TYPE, card)
         if by_user or self.summary_received:
             self._pbx_notify_lists()
 
@@ -90,51 +94,77 @@ class PbxCallWeb(models.Model):
     def _pbx_card(self, user, by_user):
         """What ``user``'s card of this call shows, in their language and time zone.
 
-        Only ids, texts, numbers and booleans: it travels as JSON.
+        Only ids, texts, numbers and booleans: it travels as JSON. What does not change
+        while the call lasts is built once (``_pbx_card_fixed``); the rest comes from the
+        call and its legs as the notification left them.
         """
         self.ensure_one()
-        call = self.with_context(lang=user.lang or None,
-                                 tz=user.tz or self.company_id.partner_id.tz or None)
-        _ = call.env._
         mine = by_user[user]
+        fixed = self._pbx_card_fixed(user, mine)
+        call = self.with_context(lang=fixed["lang"], tz=fixed["tz"])
+        _ = call.env._
         others = sum((legs for other, legs in by_user.items() if other != user),
                      call.env["pbx.call.leg"])
         status, elsewhere = call._pbx_card_status(mine, others)
         talked = mine.filtered("connected_date")
-        partner, lead = call.partner_id, call.lead_id
         if status == "ringing":
             title = _("Outgoing call") if call.direction == "outgoing" else _("Incoming call")
         else:
             title = _("Talking") if status == "talking" else _("Call ended")
-        if partner:
-            caller, company = partner.name, partner.parent_id.name or ""
-        elif lead.contact_name:
-            caller, company = lead.contact_name, lead.partner_name or ""
-        else:
-            caller, company = lead.partner_name or lead.name or _("Unknown number"), ""
         return {
+            **fixed["card"],
             "call_id": call.id,
             "status": status,
             "title": title,
             "talked": bool(talked),
             "answered_elsewhere": elsewhere,
-            "caller": caller,
-            "company": company,
-            "number": display(call.external_e164 or call._external_number() or ""),
-            "line": call.line_display or "",
-            "partner": {"id": partner.id, "can_open": partner.with_user(user).has_access("read")}
-            if partner else False,
-            "lead": {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or "",
-                     "type": lead.type, "can_open": lead.with_user(user).has_access("read")}
-            if lead else False,
-            "salesperson": call._pbx_responsible().name or "",
-            "use_leads": user.has_group("crm.group_use_lead"),
             "note": call.note or "",
             "talk_time": _minutes(call._pbx_talk_seconds(talked))
             if talked and status == "closed" else "",
-            **call._pbx_card_history(user),
             **call._pbx_card_outcome(status, user, by_user),
         }
+
+    def _pbx_card_fixed(self, user, mine):
+        """The part of ``user``'s card that stays the same while the call lasts (who calls,
+        their deal, the history of the number, what the user may open), with the user's
+        language, time zone and partner: kept on their first leg of the call
+        (``card_data``), so that the call's later notifications read nothing for it, and
+        built again once the call's contact or lead changes."""
+        kept = next((leg.card_data for leg in mine if leg.card_data), None)
+        about = [self.partner_id.id, self.lead_id.id]
+        if kept and kept["about"] == about:
+            return kept
+        tz = user.tz or self.company_id.partner_id.tz or None
+        call = self.with_context(lang=user.lang or None, tz=tz)
+        partner, lead = call.partner_id, call.lead_id
+        if partner:
+            caller, company = partner.name, partner.parent_id.name or ""
+        elif lead.contact_name:
+            caller, company = lead.contact_name, lead.partner_name or ""
+        else:
+            caller, company = lead.partner_name or lead.name or call.env._("Unknown number"), ""
+        fixed = {"about": about, "lang": user.lang or None, "tz": tz,
+                 "recipient": user.partner_id.id, "card": {
+                     "caller": caller,
+                     "company": company,
+                     "number": display(call.external_e164 or call._external_number() or ""),
+                     "line": call.line_display or "",
+                     "partner": {"id": partner.id,
+                                 "can_open": partner.with_user(user).has_access("read")}
+                     if partner else False,
+                     "lead": {"id": lead.id, "name": lead.name, "stage": lead.stage_id.name or "",
+                              "type": lead.type,
+                              "can_open": lead.with_user(user).has_access("read")}
+                     if lead else False,
+                     "salesperson": call._pbx_responsible().name or "",
+                     "use_leads": user.has_group("crm.group_use_lead"),
+                     **call._pbx_card_history(user),
+                 }}
+        leg = mine.sorted("id")[:1]
+        self.env.cr.execute(SQL("UPDATE pbx_call_leg SET card_data = %s WHERE id = %s",
+                                Json(fixed), leg.id))
+        leg._fields["card_data"]._update_cache(leg, fixed)
+        return fixed
 
     def _pbx_talk_seconds(self, legs):
         """How long these legs talked."""
