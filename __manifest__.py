@@ -13,6 +13,7 @@ customer to their salesperson; reconciliation from the PBX's statistics. See REA
     "license": "LGPL-3",
     "depends": ["crm", "mail", "phone_validation"],
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/mango_office_security.xml",
         "security/ir.model.access.csv",

