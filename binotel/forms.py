@@ -71,7 +71,7 @@ def nest(pairs):
                 node[_slot(node, name)] = child
             node = child
         node[_slot(node, last)] = value
-    return _lists(root)
+    return {key: _lists(value) for key, value in root.items()}
 
 
 def split_key(key):

@@ -44,9 +44,10 @@ def to_pbx(request):
     """The neutral event of one parsed Binotel request."""
     if isinstance(request, events.Push) and request.request_type in PUSH_STATES:
         return _push(request)
-    if isinstance(request, events.CallSettings):
+    if isinstance(request, events.CallSettings):  # asked of incoming calls above all
+        call_type = 0 if request.call_type is None else request.call_type
         return pbx.RouteQuery(entry_ref=request.entry_ref, **_direction(request.call_type),
-                              **_parties(request.call_type, request.internal_number,
+                              **_parties(call_type, request.internal_number,
                                          request.external_number, request.line_number))
     if isinstance(request, events.CallCompleted):
         return report(request.details)

@@ -63,6 +63,10 @@ class PbxUnsupported(PbxError):
     """This PBX has no such operation (Binotel has no command to route a waiting call):
     asking again never helps; the Odoo side offers the feature only where it exists."""
 
+    @property
+    def retryable(self):
+        return False
+
 
 @dataclass(frozen=True)
 class Employee:
