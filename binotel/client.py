@@ -46,6 +46,9 @@ class BinotelError(PbxError):
         known = code in codes.ERRORS
         meaning = codes.describe(code) if known else (str(message or "")[:200]
                                                       or codes.UNKNOWN)
+        if code is None:
+            return cls(_lt("Binotel refused the request: %(meaning)s"),
+                       http_status=http_status, meaning=meaning)
         return cls(_lt("Binotel answered with code %(code)s: %(meaning)s"), code=code,
                    http_status=http_status, meaning=meaning)
 

@@ -42,7 +42,7 @@ def parse(path, raw_json):
 
 def to_pbx(request):
     """The neutral event of one parsed Binotel request."""
-    if isinstance(request, events.Push) and request.request_type in PUSH_STATES:
+    if isinstance(request, events.Push):
         return _push(request)
     if isinstance(request, events.CallSettings):  # asked of incoming calls above all
         call_type = 0 if request.call_type is None else request.call_type

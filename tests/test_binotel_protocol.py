@@ -336,10 +336,11 @@ class TestBinotelClient(BaseCase):
     def assertBinotelError(self, code, words, call, *args, **kwargs):
         with self.assertRaises(BinotelError) as caught:
             call(*args, **kwargs)
-        self.assertIsInstance(caught.exception, PbxError, "the call log catches PbxError")
-        self.assertEqual(caught.exception.code, code)
-        self.assertIn(words, str(caught.exception))
-        return caught.exception
+        error = caught.exception
+        self.assertEqual((isinstance(error, PbxError), error.code), (True, code),
+                         "a PbxError, which the call log catches")
+        self.assertIn(words, str(error))
+        return error
 
     def test_binotel_is_a_pbx_client(self):
         self.assertIsInstance(self.client, PbxClient)
@@ -387,6 +388,8 @@ class TestBinotelClient(BaseCase):
             (body({"status": "success"}), "has no listOfEmployees"),
             (body({"status": "success", "listOfEmployees": ["Rep"]}), "not in the expected format"),
             (body({"listOfEmployees": []}), "not in the expected format"),
+            (body({"status": "error", "message": "Server busy"}),
+             "refused the request: Server busy"),
         )
         for answer, words in cases:
             with self.subTest(answer=answer):

@@ -106,6 +106,17 @@ class Emulator:
                 return fault
         return None
 
+    @staticmethod
+    def canned(fault):
+        """The answer of a fault that is not the PBX's own error: the body asked, else an
+        HTML error page when no code was asked; None for a code."""
+        if fault["body"]:
+            content_type, body = fault["body"]
+            return fault["http_status"] or 200, {"Content-Type": content_type}, body
+        if fault["code"] is None:
+            return fault["http_status"] or 500, {"Content-Type": "text/html"}, b"<h1>Error</h1>"
+        return None
+
     def serve_file(self, data, seconds=None, once=False):
         """A link to ``data``: it works ``once``, or for ``seconds``, or until the end."""
         token = secrets.token_urlsafe(16)

@@ -112,8 +112,8 @@ class BinotelEmulator(Emulator):
 
     # -- answering the API ---------------------------------------------------------------
 
-    def error(self, code):
-        return json_answer(self.error_http_status, {
+    def error(self, code, http_status=None):
+        return json_answer(http_status or self.error_http_status, {
             "status": "error", "code": code, "message": MESSAGES.get(code, "Error")})
 
     def receive(self, path, body):
@@ -132,15 +132,7 @@ class BinotelEmulator(Emulator):
         self.record(method, params)
         fault = self.take_fault(method)
         if fault:
-            if fault["body"]:
-                content_type, data = fault["body"]
-                return fault["http_status"] or 200, {"Content-Type": content_type}, data
-            if fault["code"] is None:
-                return fault["http_status"] or 500, {"Content-Type": "text/html"}, \
-                    b"<h1>Error</h1>"
-            return json_answer(fault["http_status"] or self.error_http_status, {
-                "status": "error", "code": fault["code"],
-                "message": MESSAGES.get(fault["code"], "Error")})
+            return self.canned(fault) or self.error(fault["code"], fault["http_status"])
         if any(params.get(name) in (None, "", []) for name in NEEDS.get(method, ())):
             return self.error(103)
         answer = getattr(self, "_" + method.replace("/", "_").replace("-", "_"), None)

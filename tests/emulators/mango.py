@@ -164,14 +164,9 @@ class MangoEmulator(Emulator):
         self.record(path, payload, json=form["json"])
         fault = self.take_fault(path)
         if fault:
-            if fault["body"]:
-                content_type, body = fault["body"]
-                return fault["http_status"] or 200, {"Content-Type": content_type}, body
-            if fault["http_status"] == 429:
+            if fault["http_status"] == 429 and not fault["body"]:
                 return _json(429, RATE_LIMIT_BODY)
-            if fault["code"] is None:
-                return fault["http_status"] or 500, {"Content-Type": "text/html"}, b"<h1>Error</h1>"
-            return _json(fault["http_status"] or 420, {"code": fault["code"]})
+            return self.canned(fault) or _json(fault["http_status"] or 420, {"code": fault["code"]})
         if path == "config/users/request":
             return _json(200, {"result": 1000, "users": self._users(payload)})
         if path == "stats/request":
