@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from odoo import api, fields, models
@@ -11,6 +12,7 @@ from ..pbx.events import (CallSummary, CommandResult, Dtmf, LegEvent, LegState, 
 
 _logger = logging.getLogger(__name__)
 
+STAGED = "pbx.call.staged"  # in the cursor's cache: the values ``_pbx_set`` keeps to write
 # What a salesperson may change on a call: which contact and lead it is about (and the
 # chatter's own fields). The rest is what the PBX said happened.
 USER_WRITABLE = {"partner_id", "lead_id"}
@@ -153,7 +155,7 @@ class PbxCall(models.Model):
         if number.e164 and not (self.partner_id or self.lead_id):
             partner, lead, *matched = self._pbx_match(self.company_id, number.e164)
             vals.update(partner_id=partner.id, lead_id=lead.id)
-        self.write(vals)
+        self._pbx_set(vals)
         return matched
 
     @api.model
@@ -338,21 +340,92 @@ class PbxCall(models.Model):
         entry_ref = getattr(event, "entry_ref", "")
         if not entry_ref:
             return self.browse(), "ignored", False, ()
-        creates = isinstance(event, (LegEvent, CallSummary))
-        call, created = self._pbx_lock(company, entry_ref, create=creates)
+        if isinstance(event, LegEvent):
+            call, created, leg = self.env["pbx.call.leg"]._pbx_merge(company, event)
+            return call, "processed", created, call._pbx_apply_leg_event(event, leg)
+        call, created = self._pbx_lock(company, entry_ref,
+                                       create=isinstance(event, CallSummary))
         if not call:
             waits = isinstance(event, (RecordingEvent, Dtmf))
             return call, "waiting" if waits else "ignored", False, ()
-        work = ()
-        if isinstance(event, LegEvent):
-            work = call._pbx_apply_leg_event(event)
-        elif isinstance(event, CallSummary):
+        if isinstance(event, CallSummary):
             call._pbx_apply_summary(event)
         elif isinstance(event, RecordingEvent):
             self.env["pbx.call.recording"]._pbx_apply(call, event)
         elif not isinstance(event, Dtmf):
             return call, "ignored", False, ()
-        return call, "processed", created, work
+        return call, "processed", created, ()
+
+    @contextmanager
+    def _pbx_writing_once(self):
+        """Inside, ``_pbx_set`` only puts the call's new values in the cache; they are all
+        written at the end, in one statement (``_pbx_store``). For the webhook's hot path,
+        where nothing inside reads the call from the database: one ORM ``write`` per step
+        cost more than the rest of the notification."""
+        self.ensure_one()
+        cache = self.env.cr.cache
+        if STAGED in cache:  # already inside
+            yield
+            return
+        cache[STAGED] = staged = {}
+        try:
+            yield
+            if staged:
+                self._pbx_store(staged)
+        finally:
+            cache.pop(STAGED, None)
+
+    def _pbx_set(self, vals):
+        """Write these values of the PBX's on the call, at once or at the end of
+        ``_pbx_writing_once``."""
+        self.ensure_one()
+        staged = self.env.cr.cache.get(STAGED)
+        if staged is None:
+            self.write(vals)
+            self._pbx_written(vals)
+            return
+        self.invalidate_recordset(self._pbx_computed(), flush=False)
+        for name, value in vals.items():
+            field = self._fields[name]
+            field._update_cache(self, field.convert_to_cache(value, self))
+        staged.update(vals)
+
+    def _pbx_computed(self):
+        """The call's fields computed from others and not stored, which a change makes
+        stale (``_pbx_store`` computes the stored ones)."""
+        return [name for name, field in self._fields.items()
+                if field.compute and not field.store]
+
+    def _pbx_store(self, vals):
+        """Write ``vals`` in one statement, with the stored fields computed from them, as
+        the ORM's write would, and keep the cache right."""
+        if "talk_time" in vals:
+            vals["talk_minutes"] = vals["talk_time"] * 60
+        assignments = [SQL("%s = %s", SQL.identifier(name),
+                           self._fields[name].convert_to_column(value, self))
+                       for name, value in vals.items()]
+        if "line_number" in vals:  # as _compute_line_id finds it
+            assignments.append(SQL(
+                """line_id = (SELECT id FROM pbx_line
+                               WHERE company_id = pbx_call.company_id AND number = %s
+                               ORDER BY active IS TRUE DESC, id DESC LIMIT 1)""",
+                vals["line_number"] or None))
+        self.env.cr.execute(SQL(
+            """UPDATE pbx_call SET %s, write_uid = %s, write_date = now() at time zone 'utc'
+                WHERE id = %s RETURNING line_id, write_date""",
+            SQL(", ").join(assignments), self.env.uid, self.id))
+        line_id, write_date = self.env.cr.fetchone()
+        self.invalidate_recordset([*self._pbx_computed(), "write_uid"], flush=False)
+        for name, value in (("line_id", line_id), ("write_date", write_date),
+                            ("talk_minutes", vals.get("talk_minutes"))):
+            if value is not None or name in vals:
+                self._fields[name]._update_cache(self, value)
+        self._pbx_written(vals)
+        if {"partner_id", "lead_id"} & set(vals):
+            self._pbx_post_notes()  # as ``write`` does
+
+    def _pbx_written(self, vals):
+        """What follows the PBX's values written on the call (``_pbx_set``)."""
 
     @api.model
     def _pbx_apply_command_result(self, company, result):
@@ -374,14 +447,7 @@ class PbxCall(models.Model):
         going on with an older one.
         """
         if create:
-            query = SQL(
-                """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
-                                           create_date, write_date)
-                   VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
-                           now() at time zone 'utc', now() at time zone 'utc')
-                   ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
-                   RETURNING id, xmax = 0""",
-                company=company.id, entry=entry_ref, uid=self.env.uid)
+            query = self._pbx_upsert(company, entry_ref, SQL("id, xmax = 0"))
         else:
             query = SQL(
                 """UPDATE pbx_call SET write_date = now() at time zone 'utc'
@@ -391,28 +457,44 @@ class PbxCall(models.Model):
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
 
-    def _pbx_apply_leg_event(self, event):
-        """Merge a leg's event; answers the work to do after the PBX's answer."""
+    @api.model
+    def _pbx_upsert(self, company, entry_ref, returning):
+        """The statement of ``_pbx_lock`` that creates the call, returning ``returning``
+        and whether it was created."""
+        return SQL(
+            """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
+                                       create_date, write_date)
+               VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
+                       now() at time zone 'utc', now() at time zone 'utc')
+               ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
+               RETURNING %(returning)s, xmax = 0""",
+            company=company.id, entry=entry_ref, uid=self.env.uid, returning=returning)
+
+    def _pbx_apply_leg_event(self, event, leg):
+        """The call once a leg's event is merged in (``leg``, as merged); answers the work
+        to do after the PBX's answer."""
         self.ensure_one()
-        leg = self.env["pbx.call.leg"]._pbx_merge(self, event)
-        self._pbx_refresh()
-        matched = self._pbx_identify()
-        self._pbx_track(event.tracking_number, event.tracking_type)
+        work = ()
+        with self._pbx_writing_once():
+            self._pbx_refresh()
+            matched = self._pbx_identify()
+            self._pbx_track(event.tracking_number, event.tracking_type)
+            if event.state == LegState.RINGING and event.location == Location.MENU:
+                work = self._pbx_route_if_waiting(leg, matched)
         self._pbx_notify_employees()
-        if event.state == LegState.RINGING and event.location == Location.MENU:
-            return self._pbx_route_if_waiting(leg, matched)
-        return ()
+        return work
 
     def _pbx_apply_summary(self, summary):
         self.ensure_one()
-        self.write({"summary_data": {
-            name: getattr(summary, name) for name in (
-                "direction", "pbx_direction", "from_extension", "from_number", "to_extension",
-                "to_number", "line_number", "start_time", "answer_time", "end_time",
-                "answered", "reason")}})
-        self._pbx_refresh()
-        self._pbx_identify()
-        self._pbx_track(summary.tracking_number, summary.tracking_type)
+        with self._pbx_writing_once():
+            self._pbx_set({"summary_data": {
+                name: getattr(summary, name) for name in (
+                    "direction", "pbx_direction", "from_extension", "from_number",
+                    "to_extension", "to_number", "line_number", "start_time", "answer_time",
+                    "end_time", "answered", "reason")}})
+            self._pbx_refresh()
+            self._pbx_identify()
+            self._pbx_track(summary.tracking_number, summary.tracking_type)
         self._pbx_autolead()
         self._pbx_post_notes()
         self._pbx_notify_employees()  # the cards after the call: outcome and talk time
@@ -442,10 +524,13 @@ class PbxCall(models.Model):
         changed = {name: value for name, value in vals.items()
                    if self._fields[name].convert_to_write(self[name], self) != value}
         if changed:
-            self.write(changed)
+            self._pbx_set(changed)
 
     def _pbx_legs(self):
-        """The call's legs with their fields in one statement, kept as its ``leg_ids``."""
+        """The call's legs with their fields in one statement, kept as its ``leg_ids``;
+        those in the cache when a leg's event just read them (``pbx.call.leg._pbx_merge``)."""
+        if self.id in self._fields["leg_ids"]._get_cache(self.env):
+            return self.leg_ids
         Leg = self.env["pbx.call.leg"]
         legs = Leg.search_fetch([("call_id", "=", self.id)],
                                 [name for name, field in Leg._fields.items()

@@ -107,10 +107,9 @@ class PbxCall(models.Model):
         offered = (OFFERED | TECHNICAL) if admin else OFFERED
         return offer_only(self, super().fields_get(allfields, attributes), offered)
 
-    def _pbx_refresh(self):
-        line_number = self.line_number
-        super()._pbx_refresh()
-        if self.line_number and self.line_number != line_number and not self.line_id:
+    def _pbx_written(self, vals):
+        super()._pbx_written(vals)
+        if vals.get("line_number") and not self.line_id:
             self.env["pbx.line"]._pbx_learn()
 
     @api.model

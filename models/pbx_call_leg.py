@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..pbx.events import LegState, Location
 from .pbx_call import to_datetime
+from .sql_rows import cached, column_names
 
 MERGED = ("location", "pbx_location", "from_number", "to_number", "from_extension",
           "to_extension", "extension", "line_number", "command_ref")
@@ -59,11 +60,17 @@ class PbxCallLeg(models.Model):
             leg.to_display = leg.call_id._pbx_party(leg.to_number, leg.to_extension)
 
     @api.model
-    def _pbx_merge(self, call, event):
-        """Merge one ``LegEvent`` into its leg (created if new); answers the leg.
+    def _pbx_merge(self, company, event):
+        """Merge one ``LegEvent`` into its leg, created if new, and its call, created if
+        new and row-locked (``pbx.call._pbx_lock``): answers ``(call, created, leg)``.
 
-        One statement: concurrent events of a leg never insert it twice.
+        One statement, which also reads the call and all its legs into the cache:
+        concurrent events of a leg never insert it twice, and what follows reads nothing
+        more of them.
         """
+        Call = self.env["pbx.call"]
+        Call.flush_model()
+        self.flush_model()
         when = to_datetime(event.timestamp) or None
         ended = event.state == LegState.ENDED
         at_employee = event.location == Location.EMPLOYEE and event.to_extension
@@ -81,42 +88,62 @@ class PbxCallLeg(models.Model):
                               THEN COALESCE(EXCLUDED.%(col)s, leg.%(col)s)
                               ELSE COALESCE(leg.%(col)s, EXCLUDED.%(col)s) END""",
             col=SQL.identifier(name)) for name in MERGED)
+        call_columns, leg_columns = column_names(Call), column_names(self)
         self.env.cr.execute(SQL(
-            """INSERT INTO pbx_call_leg AS leg (
-                   call_id, leg_ref, seq, state, pbx_state, %(columns)s, appeared_date,
-                   connected_date, disconnected_date, disconnect_reason, handed_on, create_uid,
-                   write_uid, create_date, write_date)
-               VALUES (%(call)s, %(leg)s, %(seq)s, %(state)s, %(pbx_state)s, %(values)s,
-                       %(when)s, %(connected)s, %(disconnected)s, %(reason)s, %(handed_on)s,
-                       %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc')
-               ON CONFLICT (call_id, leg_ref) DO UPDATE SET
-                   seq = GREATEST(leg.seq, EXCLUDED.seq),
-                   state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state ELSE leg.state END,
-                   pbx_state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.pbx_state
-                                    ELSE leg.pbx_state END,
-                   %(merged)s,
-                   appeared_date = LEAST(leg.appeared_date, EXCLUDED.appeared_date),
-                   connected_date = LEAST(leg.connected_date, EXCLUDED.connected_date),
-                   disconnected_date = LEAST(leg.disconnected_date, EXCLUDED.disconnected_date),
-                   disconnect_reason = CASE
-                       WHEN EXCLUDED.disconnected_date IS NOT NULL
-                            AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
-                       THEN EXCLUDED.disconnect_reason ELSE leg.disconnect_reason END,
-                   handed_on = CASE
-                       WHEN EXCLUDED.disconnected_date IS NOT NULL
-                            AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
-                       THEN EXCLUDED.handed_on ELSE leg.handed_on END,
-                   write_date = EXCLUDED.write_date
-               RETURNING id""",
+            """WITH call AS (%(call)s),
+               merged AS (
+                   INSERT INTO pbx_call_leg AS leg (
+                       call_id, leg_ref, seq, state, pbx_state, %(columns)s, appeared_date,
+                       connected_date, disconnected_date, disconnect_reason, handed_on,
+                       create_uid, write_uid, create_date, write_date)
+                   SELECT call.id, %(leg)s, %(seq)s, %(state)s, %(pbx_state)s, %(values)s,
+                          %(when)s, %(connected)s, %(disconnected)s, %(reason)s, %(handed_on)s,
+                          %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
+                     FROM call
+                   ON CONFLICT (call_id, leg_ref) DO UPDATE SET
+                       seq = GREATEST(leg.seq, EXCLUDED.seq),
+                       state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state
+                                    ELSE leg.state END,
+                       pbx_state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.pbx_state
+                                        ELSE leg.pbx_state END,
+                       %(merged)s,
+                       appeared_date = LEAST(leg.appeared_date, EXCLUDED.appeared_date),
+                       connected_date = LEAST(leg.connected_date, EXCLUDED.connected_date),
+                       disconnected_date = LEAST(leg.disconnected_date,
+                                                 EXCLUDED.disconnected_date),
+                       disconnect_reason = CASE
+                           WHEN EXCLUDED.disconnected_date IS NOT NULL
+                                AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
+                           THEN EXCLUDED.disconnect_reason ELSE leg.disconnect_reason END,
+                       handed_on = CASE
+                           WHEN EXCLUDED.disconnected_date IS NOT NULL
+                                AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
+                           THEN EXCLUDED.handed_on ELSE leg.handed_on END,
+                       write_date = EXCLUDED.write_date
+                   RETURNING %(leg_columns)s)
+               SELECT call.*, legs.* FROM call, (
+                   SELECT * FROM merged
+                   UNION ALL
+                   SELECT %(other_columns)s FROM pbx_call_leg other, call
+                    WHERE other.call_id = call.id AND other.leg_ref != %(leg)s) legs""",
+            call=Call._pbx_upsert(company, event.entry_ref, SQL(", ").join(
+                SQL.identifier("pbx_call", name) for name in ["id", *call_columns])),
             columns=SQL(", ").join(SQL.identifier(name) for name in MERGED),
             values=SQL(", ").join(SQL("%s", values[name] or None) for name in MERGED),
-            call=call.id, leg=event.leg_ref, seq=event.seq, state=event.state,
+            leg=event.leg_ref, seq=event.seq, state=event.state,
             pbx_state=event.pbx_state or None, when=when,
             connected=when if event.state in LegState.LIVE else None,
             disconnected=when if ended else None,
             reason=event.reason if ended else 0, handed_on=ended and event.handed_on,
-            uid=self.env.uid, merged=merged))
-        leg = self.browse(self.env.cr.fetchone()[0])
-        self.invalidate_model()
-        call.invalidate_recordset(["leg_ids"])
-        return leg
+            uid=self.env.uid, merged=merged,
+            leg_columns=SQL(", ").join(
+                SQL.identifier("leg", name) for name in ["id", *leg_columns]),
+            other_columns=SQL(", ").join(
+                SQL.identifier("other", name) for name in ["id", *leg_columns])),
+            log_exceptions=False)  # serialization failures are retried
+        rows = self.env.cr.fetchall()
+        width = len(call_columns) + 2  # the call's id, its columns, whether it was created
+        call = cached(Call, call_columns, [rows[0][:width - 1]])
+        legs = cached(self, leg_columns, [row[width:] for row in rows])
+        call._fields["leg_ids"]._update_cache(call, legs.sorted("id")._ids)
+        return call, rows[0][width - 1], legs.filtered(lambda leg: leg.leg_ref == event.leg_ref)

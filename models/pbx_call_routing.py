@@ -117,7 +117,7 @@ class PbxCallRouting(models.Model):
                        "command_ref": vals["route_command_ref"]}
             work = (functools.partial(_send_route, self.env.cr.dbname, self.id, command,
                                       profile),)
-        self.write(vals)
+        self._pbx_set(vals)
         return work
 
     def _pbx_apply_route_result(self, result):

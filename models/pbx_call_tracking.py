@@ -74,7 +74,7 @@ class PbxCallTracking(models.Model):
         if kind == Tracking.DYNAMIC:
             vals.update(dct_state="queued", dct_next=fields.Datetime.now())
             self.env.ref("mango_office.ir_cron_mango_fetch_visitors")._trigger()
-        self.write(vals)
+        self._pbx_set(vals)
 
     @api.model
     def _cron_fetch_visitors(self):

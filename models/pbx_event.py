@@ -89,7 +89,8 @@ class PbxEvent(models.Model):
             except ValueError as invalid:
                 error = invalid
         entry_ref = getattr(error if error else notification, "entry_ref", "")
-        event = self._journal(company, path, raw_json, entry_ref, error)
+        turn = not error and self._turn(company, entry_ref)
+        event, has_turn = self._journal_row(company, path, raw_json, entry_ref, error, turn)
         if not event:
             _logger.info("PBX notification %s replayed: already in the journal", path)
             return event, []
@@ -98,9 +99,15 @@ class PbxEvent(models.Model):
             _logger.warning("PBX notification %s (journal #%s) cannot be applied: %s",
                             path, event.id, error)
             return event, []
-        return event, event._process(notification, company)
+        return event, event._process(notification, company, has_turn)
 
     def _journal(self, company, path, raw_json, entry_ref, error=None):
+        """The journal row of this notification, inserted; empty for a replay."""
+        return self._journal_row(company, path, raw_json, entry_ref, error)[0]
+
+    def _journal_row(self, company, path, raw_json, entry_ref, error=None, turn=None):
+        """``_journal``, and the call's turn (``turn``, from ``_turn``) tried in the same
+        statement: answers (row, whether the turn was taken). A replay takes no turn."""
         digest = hashlib.sha256(f"{path}\n{raw_json}".encode()).hexdigest()
         self.env.cr.execute(SQL(
             """INSERT INTO pbx_event (company_id, path, payload, digest, entry_ref, state, error,
@@ -108,17 +115,25 @@ class PbxEvent(models.Model):
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc',
                        now() at time zone 'utc')
                ON CONFLICT (company_id, digest) DO NOTHING
-               RETURNING id""",
+               RETURNING id, %s""",
             company.id, path, raw_json, digest, entry_ref or None,
             "error" if error else "received", error and str(error).replace("\x00", ""),
-            self.env.uid, self.env.uid),
+            self.env.uid, self.env.uid,
+            SQL("pg_try_advisory_lock(%s)", turn) if turn else False),
             log_exceptions=False)  # a concurrent copy fails to serialise: the request is retried
         row = self.env.cr.fetchone()
-        return self.browse(row[0] if row else ())
+        return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
+
+    @api.model
+    def _turn(self, company, entry_ref):
+        """The key of the session lock the notifications of one call take turns on (SQL),
+        None without a call."""
+        return entry_ref and SQL("hashtextextended(%s, 0)",
+                                 f"pbx.call:{company.id}:{entry_ref}") or None
 
     # -- applying ------------------------------------------------------------------------
 
-    def _process(self, notification=None, company=None):
+    def _process(self, notification=None, company=None, has_turn=False):
         """Apply each row in its own transaction, committed; never raises. Answers the
         work to do once the PBX has its answer: the caller does it (``_run``).
 
@@ -126,46 +141,48 @@ class PbxEvent(models.Model):
         waiting for its call is applied by the notification that creates the call, after
         its commit: the creator's snapshot then sees every waiting row committed before it
         took the call's turn, and a row applied after the creator sees the call.
-        ``company`` (the row's, known to the webhook) spares reading the row again.
+        ``company`` (the row's, known to the webhook) spares reading the row again;
+        ``has_turn``: the webhook took the call's turn with the journal row.
         """
         work = []
         for event in self:
             owner = company or event.company_id
-            state, call, created, done_after = event._try(notification, owner)
-            work += done_after
-            if created:
-                self.env.cr.execute(SQL(
-                    """SELECT id FROM pbx_event WHERE company_id = %s AND entry_ref = %s
-                                                   AND state = 'waiting' ORDER BY id""",
-                    owner.id, getattr(notification, "entry_ref", None) or call.entry_ref))
-                for pending in self.browse(row[0] for row in self.env.cr.fetchall()):
-                    work += pending._try(None, owner)[3]
+            state, call, work_after, waiting = event._try(notification, owner, has_turn)
+            work += work_after
+            for pending in self.browse(waiting):
+                work += pending._try(None, owner)[2]
         return work
 
-    def _try(self, notification, company):
-        """Apply this row; commit; answer (state, call, whether the call was created, the
-        work to do after the PBX's answer).
+    def _try(self, notification, company, has_turn=False):
+        """Apply this row; commit; answer (state, call, the work to do after the PBX's
+        answer, the rows that waited for the call when this one created it).
 
-        The notifications of one call take turns, on a session lock of its entry taken in
-        a transaction of its own and released after the commit: the transaction that
-        applies takes its snapshot once the previous turn has committed, and never fails
-        to serialise for having waited. (With the call's row lock alone, each turn of a
-        burst failed all the waiting ones, and the last ran out of tries.) Called with no
-        transaction of the caller's in progress.
+        The notifications of one call take turns, on a session lock of its entry taken
+        before the transaction that applies (with the journal row, or in a transaction of
+        its own) and released after its commit: that transaction takes its snapshot once
+        the previous turn has committed, and never fails to serialise for having waited.
+        (With the call's row lock alone, each turn of a burst failed all the waiting ones,
+        and the last ran out of tries.) Called with no transaction of the caller's in
+        progress.
         """
         self.ensure_one()
         cr = self.env.cr
         entry_ref = getattr(notification, "entry_ref", None) if notification else self.entry_ref
-        turn = entry_ref and SQL("hashtextextended(%s, 0)", f"pbx.call:{company.id}:{entry_ref}")
-        if turn:
+        turn = self._turn(company, entry_ref)
+        if turn and not has_turn:
             cr.execute(SQL("SELECT pg_advisory_lock(%s)", turn))
             cr.commit()
+        created = False
         try:
-            return self._try_applying(notification, company)
+            state, call, created, work = self._try_applying(notification, company)
         finally:
-            if turn:
-                cr.execute(SQL("SELECT pg_advisory_unlock(%s)", turn))
-                cr.commit()
+            if turn:  # no commit needed: a session lock is released at once
+                cr.execute(SQL(
+                    """SELECT pg_advisory_unlock(%s), ARRAY(
+                           SELECT id FROM pbx_event WHERE %s AND company_id = %s
+                                                      AND entry_ref = %s AND state = 'waiting'
+                            ORDER BY id)""", turn, created, company.id, entry_ref))
+        return state, call, work, cr.fetchone()[1] if turn else []
 
     def _try_applying(self, notification, company):
         """``_try``'s transaction, tried again on a fresh snapshot when it fails to
