@@ -18,103 +18,19 @@ they are kept as received. Numbers and extensions stay strings. Times are Unix
 seconds; Mango's milliseconds are read as seconds.
 """
 import json
-import math
 import re
 from dataclasses import dataclass, field
 
 try:  # in the addon
     from ..pbx import events as pbx
+    from ..pbx.values import (INT4, InvalidNotification, MalformedNotification, ident as _id,
+                              integer as _int, obj as _obj, text as _text, unix_time as _time)
 except ImportError:  # the package on its own, the addon's root on sys.path (scripts, bench)
     from pbx import events as pbx
+    from pbx.values import (INT4, InvalidNotification, MalformedNotification, ident as _id,
+                            integer as _int, obj as _obj, text as _text, unix_time as _time)
 
-MAX_ID_BYTES = 128  # entry_id, call_id, recording_id, command_id (reference §2.3)
-MAX_TEXT = 256  # numbers, SIP addresses, states, locations
-INT4 = (-2 ** 31, 2 ** 31 - 1)  # what PostgreSQL's integer columns hold
-MILLISECONDS_FROM = 10 ** 11  # a time in seconds this large would be in the year 5138
-MAX_TIMESTAMP = 4102444800  # 2100-01-01
 PATH = re.compile(r"^[a-z0-9_./-]{1,64}$")
-
-
-class MalformedNotification(ValueError):
-    """Not a notification: answer 400 and keep nothing."""
-
-
-class InvalidNotification(ValueError):
-    """An authenticated notification whose values cannot be applied: journal it as an error."""
-
-    entry_ref = ""
-
-
-def _invalid(name, what):
-    return InvalidNotification(f"field {name!r} {what}")
-
-
-def _text(data, name, required=False, limit=MAX_TEXT, id_bytes=False):
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise MalformedNotification(f"missing field {name!r}")
-        return ""
-    if isinstance(value, (dict, list)):
-        raise _invalid(name, "is not a string")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _invalid(name, "is not a finite number")
-    text = value if isinstance(value, str) else json.dumps(value)
-    if "\x00" in text:
-        raise _invalid(name, "contains a NUL character")
-    try:
-        encoded = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _invalid(name, "is not valid Unicode") from None
-    size = len(encoded) if id_bytes else len(text)
-    if size > limit:
-        raise _invalid(name, f"is longer than {limit} {'bytes' if id_bytes else 'characters'}")
-    return text
-
-
-def _id(data, name, required=False):
-    return _text(data, name, required=required, limit=MAX_ID_BYTES, id_bytes=True)
-
-
-def _int(data, name, required=False, bounds=INT4):
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise MalformedNotification(f"missing field {name!r}")
-        return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _invalid(name, "is not a whole number")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _invalid(name, "is not a finite number")
-        value = int(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"[-+]?\d{1,20}", text):
-            raise _invalid(name, "is not a whole number")
-        value = int(text)
-    if not bounds[0] <= value <= bounds[1]:
-        raise _invalid(name, f"is out of range ({value})")
-    return value
-
-
-def _time(data, name, required=False):
-    """Unix seconds (0 when absent); milliseconds are read as seconds."""
-    value = _int(data, name, required=required, bounds=(-2 ** 63, 2 ** 63))
-    if value >= MILLISECONDS_FROM:
-        value //= 1000
-    if not 0 <= value <= MAX_TIMESTAMP:
-        raise _invalid(name, f"is not a time between 1970 and 2100 ({value})")
-    return value
-
-
-def _obj(data, name):
-    value = data.get(name)
-    if value in (None, "", []):
-        return {}
-    if not isinstance(value, dict):
-        raise _invalid(name, "is not an object")
-    return value
 
 
 def _parties(data):

@@ -1,6 +1,6 @@
 """What the call log asks of a PBX, whichever it is: the one client interface.
 
-A PBX's package (``mango/``, later ``binotel/``) implements :class:`PbxClient` in the one
+A PBX's package (``mango/``, ``binotel/``) implements :class:`PbxClient` in the one
 class that talks HTTP to that PBX, and raises :class:`PbxError` (or its own subclass) in
 words when an exchange fails. The call log, its features, the wizards and the
 reconciliation use only what is here: the wire format stays in the PBX's package.
@@ -57,6 +57,15 @@ class PbxNotReady(PbxError):
     @property
     def retryable(self):
         return True
+
+
+class PbxUnsupported(PbxError):
+    """This PBX has no such operation (Binotel has no command to route a waiting call):
+    asking again never helps; the Odoo side offers the feature only where it exists."""
+
+    @property
+    def retryable(self):
+        return False
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """What any PBX tells the call log, in the call log's words: a small set of events.
 
-A PBX's package (``mango/``, later ``binotel/``) turns each notification it receives into
-one of these; the call log (``models/``) applies them and knows nothing of a PBX's wire
+A PBX's package (``mango/``, ``binotel/``) turns each notification it receives into
+one of these (or a :class:`CallReport` of several); the call log (``models/``) applies them and knows nothing of a PBX's wire
 format. Identifiers are the PBX's own (``*_ref``); times are Unix seconds, 0 when unknown.
 A value the PBX sends that has no neutral name yet is kept raw beside it (``pbx_*``), so
 that nothing it said is lost.
 """
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 
 class LegState:
@@ -102,6 +102,9 @@ class CallSummary(Parties):
     end_time: int = 0
     answered: bool = False  # someone talked with the customer
     reason: int = 0  # why the call ended, the PBX's code
+    # the website visitor behind a call tracking number, when the PBX tells it with the call
+    # (``pbx.client.VISITOR_FIELDS`` names to text)
+    visitor: dict = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,21 @@ class Dtmf:
 class Other:
     """A notification the call log does not act on (yet): kept in the journal only."""
     kind: str  # what the PBX called it
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteQuery(Parties):
+    """The PBX asks, while a call rings, who calls and whom to put them through to; the
+    webhook says it in its answer (Binotel's call settings). ``entry_ref`` is '' when the
+    PBX gives none yet."""
+    entry_ref: str = ""
+    direction: str = ""  # a Direction, "" when the PBX did not say
+    pbx_direction: int = 0
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """Several events of one call told in one notification (Binotel's call completed: the
+    legs, the summary, the recording), to apply in their order."""
+    entry_ref: str
+    events: tuple

@@ -13,6 +13,8 @@ A provider is what the call log needs of a PBX's package on the inbound side:
 """
 from collections import namedtuple
 
+from ..binotel import BinotelClient
+from ..binotel import neutral as binotel
 from ..mango import MangoClient
 from ..mango import neutral as mango
 
@@ -20,6 +22,8 @@ Provider = namedtuple("Provider", "parse describe client_class")
 
 PROVIDERS = {
     "mango": Provider(parse=mango.parse, describe=mango.describe, client_class=MangoClient),
+    "binotel": Provider(parse=binotel.parse, describe=binotel.describe,
+                        client_class=BinotelClient),
 }
 
 

@@ -35,6 +35,6 @@ class TestNeutralCallLog(TransactionCase):
         package; the protocol packages hold only what production runs (no HTTP server)."""
         for path in sorted((ROOT / "models").glob("pbx_*.py")):
             self.assertNotIn("..mango", path.read_text(), path.name)
-        for package in ("mango", "pbx"):
+        for package in ("mango", "binotel", "pbx"):
             for path in sorted((ROOT / package).glob("*.py")):
                 self.assertNotIn("http.server", path.read_text(), f"{package}/{path.name}")

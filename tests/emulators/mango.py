@@ -7,13 +7,11 @@ notifications. ``incoming_call`` and ``outgoing_call`` are the notifications of 
 calls, built from ``leg_event``, ``summary_event`` and ``recording_events``. The demo's
 calls are in ``mango_demo``; ``scripts/demo_pbx.py`` runs them for the demo.
 """
-import collections
 import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import requests
 
@@ -21,18 +19,8 @@ try:  # in the addon's tests
     from ...mango.signing import form_body, signature_ok
 except ImportError:  # run outside Odoo (scripts/, bench/), the addon's root on sys.path
     from mango.signing import form_body, signature_ok
-
-
-def silent_mp3(seconds=2):
-    """A real mp3 a browser plays: silence, MPEG-1 Layer III at 32 kbit/s, 32 kHz, mono.
-
-    Each frame is a header and 140 zero bytes (no audio data): 1152 silent samples.
-    """
-    frame = b"\xff\xfb\x18\xc0" + bytes(140)
-    return frame * -(-seconds * 32000 // 1152)
-
-
-FAKE_MP3 = silent_mp3()
+from .base import FAKE_MP3, Emulator, silent_mp3  # noqa: F401 - silent_mp3: for importers
+from .base import json_answer as _json
 RATE_LIMIT_BODY = {"name": "Service Unavailable", "message": "Rate limit exceeded.", "code": 0,
                    "status": 429}
 COMMANDS = ("commands/callback", "commands/callback_group", "commands/route",
@@ -51,8 +39,11 @@ def mango_user(name, extension, email="", user_id=None):
                                        "status": "on"}]}}
 
 
-class MangoEmulator:
+class MangoEmulator(Emulator):
+    PREFIX = "/vpbx/"
+
     def __init__(self, key, salt, host="127.0.0.1", port=0):
+        super().__init__(host, port)
         self.key, self.salt = key, salt
         self.users = [mango_user("Анна Смирнова", "101", "anna@example.com", 400001),
                       mango_user("Борис Иванов", "102", "boris@example.com", 400002),
@@ -67,8 +58,6 @@ class MangoEmulator:
                         "description": "", "dial_alg_group": 1}]
         self.lines = [{"line_id": 1, "number": "74951234567", "name": "Москва", "comment": ""},
                       {"line_id": 2, "number": "78001234567", "name": "8-800", "comment": ""}]
-        self.requests = []
-        self.notified = collections.deque(maxlen=2000)  # (path, payload) posted to Odoo
         self.notify_url = None
         self.notify_cookies = None  # sent with every notification (a test server's key)
         self.hold_follow_ups = False  # post what follows commands only on settle()
@@ -79,30 +68,6 @@ class MangoEmulator:
         self._following = 0  # commands answered whose notifications are not all posted yet
         self._followed = threading.Condition()
         self._held = []
-        self._faults, self._delays, self._files = {}, {}, {}
-        self._lock = threading.Lock()
-        self._server = _Server((host, port), _handler(self))
-        self._thread = None
-
-    @property
-    def url(self):
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/vpbx/"
-
-    def start(self):
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # -- what tests set and read ---------------------------------------------------------
 
@@ -112,29 +77,11 @@ class MangoEmulator:
     def add_recording(self, recording_ref, data=FAKE_MP3):
         self.recordings[recording_ref] = data
 
-    def fail(self, path, code=None, http_status=None, times=None, body=None):
-        """Answer ``path`` ("*" for all) with a result code or an HTTP error, or with
-        ``body`` (content type, bytes) as an unexpected answer."""
-        self._faults[path] = {"code": code, "http_status": http_status, "times": times,
-                              "body": body}
-
-    def delay(self, path, seconds):
-        self._delays[path] = seconds
-
-    def requests_to(self, path):
-        with self._lock:
-            return [r for r in self.requests if r["path"] == path]
-
     def notified_for(self, entry_ref):
         """What the emulator posted to Odoo of one call, in order, delivered or not."""
         with self._lock:
             return [(path, payload) for path, payload in self.notified
                     if payload.get("entry_id") == entry_ref]
-
-    def clear(self):
-        with self._lock:
-            self.requests.clear()
-            self.notified.clear()
 
     def reset(self):
         self.settle()
@@ -143,8 +90,7 @@ class MangoEmulator:
         self.visitors.clear()
         self.stats.clear()
         self.forwarding.clear()
-        self._faults.clear()
-        self._delays.clear()
+        self.reset_faults()
         self.clear()
 
     # -- notifications to Odoo -----------------------------------------------------------
@@ -198,16 +144,9 @@ class MangoEmulator:
 
     # -- answering the API -----------------------------------------------------------------
 
-    def _take_fault(self, path):
-        for key in (path, "*"):
-            fault = self._faults.get(key)
-            if fault:
-                if fault["times"] is not None:
-                    fault["times"] -= 1
-                    if fault["times"] <= 0:
-                        del self._faults[key]
-                return fault
-        return None
+    def receive(self, path, body):
+        form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        return self.answer(path, form)
 
     def answer(self, path, form):
         """(status, headers, body) for a POST to ``/vpbx/<path>``; a delay comes after the
@@ -222,20 +161,12 @@ class MangoEmulator:
             payload = json.loads(form["json"])
         except ValueError:
             return _json(420, {"code": 3400})
-        with self._lock:
-            self.requests.append({"path": path, "payload": payload, "json": form["json"],
-                                  "time": time.time()})
-        time.sleep(self._delays.get(path, self._delays.get("*", 0)))
-        fault = self._take_fault(path)
+        self.record(path, payload, json=form["json"])
+        fault = self.take_fault(path)
         if fault:
-            if fault["body"]:
-                content_type, body = fault["body"]
-                return fault["http_status"] or 200, {"Content-Type": content_type}, body
-            if fault["http_status"] == 429:
+            if fault["http_status"] == 429 and not fault["body"]:
                 return _json(429, RATE_LIMIT_BODY)
-            if fault["code"] is None:
-                return fault["http_status"] or 500, {"Content-Type": "text/html"}, b"<h1>Error</h1>"
-            return _json(fault["http_status"] or 420, {"code": fault["code"]})
+            return self.canned(fault) or _json(fault["http_status"] or 420, {"code": fault["code"]})
         if path == "config/users/request":
             return _json(200, {"result": 1000, "users": self._users(payload)})
         if path == "stats/request":
@@ -279,10 +210,8 @@ class MangoEmulator:
         recording_ref = payload.get("recording_id")
         if recording_ref not in self.recordings:
             return _json(420, {"code": 3320})
-        token = secrets.token_urlsafe(16)
-        self._files[token] = self.recordings[recording_ref]
-        host, port = self._server.server_address[:2]
-        return 302, {"Location": f"http://{host}:{port}/files/{token}"}, b""
+        # Mango's links work once
+        return 302, {"Location": self.serve_file(self.recordings[recording_ref], once=True)}, b""
 
     def _forwarding(self, path, payload):
         """Forwarding rules by client number (reference §3.12)."""
@@ -323,12 +252,6 @@ class MangoEmulator:
                 values = dict(row, records="[" + ",".join(row.get("records", [])) + "]")
                 lines.append(";".join(str(values.get(name, "")) for name in fields))
         return 200, {"Content-Type": "text/csv"}, "\n".join(lines).encode()
-
-    def download(self, token):
-        data = self._files.pop(token, None)  # Mango's links work once
-        if data is None:
-            return 404, {"Content-Type": "text/plain"}, b"expired"
-        return 200, {"Content-Type": "audio/mpeg"}, data
 
     # -- what Mango posts after a command: its result, then the legs it made or ended ------
 
@@ -433,51 +356,6 @@ class MangoEmulator:
         return [leg_event(leg["entry_id"], leg["call_id"], int(leg["seq"]) + 1, "Disconnected",
                           self._after(leg), leg.get("location", "abonent"), leg.get("from") or {},
                           leg.get("to") or {}, disconnect_reason=HUNG_UP)]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that gave up waiting (a timeout test) is not an error here
-
-
-def _json(status, body):
-    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
-
-
-def _handler(emulator):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            path = urlsplit(self.path).path
-            if not path.startswith("/vpbx/"):
-                return self._send(404, {"Content-Type": "text/plain"}, b"not found")
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(),
-                                                 keep_blank_values=True).items()}
-            try:
-                self._send(*emulator.answer(path[len("/vpbx/"):].strip("/"), form))
-            finally:
-                emulator.answered()
-
-        def do_GET(self):  # noqa: N802
-            path = urlsplit(self.path).path
-            if path.startswith("/files/"):
-                return self._send(*emulator.download(path[len("/files/"):]))
-            self._send(404, {"Content-Type": "text/plain"}, b"not found")
-
-        def _send(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
 
 
 # -- call scenarios: the notifications Mango posts for one call (reference §2.3-2.6) -------
