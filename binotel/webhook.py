@@ -84,11 +84,12 @@ def to_journal(data, received_at):
     """``(path, json)`` of a request as the journal keeps it, whichever address it was
     posted to: the path of its kind (``push``, ``settings``, ``completed``), the text of its
     body without what differs between Binotel's retries of it (``attemptsCounter``), its
-    keys sorted, so that a retry is the same row; a push request with ``received_at``
-    (Unix seconds), the time it has not."""
+    keys sorted, so that a retry is the same row; a push or call settings request with
+    the time it has not: ``received_at`` (Unix seconds) in milliseconds, so that two calls
+    from one number asking the same call settings are two rows."""
     kind = data.get("requestType")
     path = PATHS.get(kind, "other") if isinstance(kind, str) else "other"
     kept = {key: value for key, value in data.items() if key not in RETRY_FIELDS}
-    if path == "push":
-        kept[events.RECEIVED_AT] = str(int(received_at))
+    if path in ("push", "settings"):
+        kept[events.RECEIVED_AT] = str(int(received_at * 1000))
     return path, json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

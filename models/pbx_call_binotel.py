@@ -37,11 +37,12 @@ class PbxCallReport(models.Model):
     def _pbx_apply_summary(self, summary):
         """The visitor told with the summary is the call's call tracking data, received."""
         if summary.visitor and not self.dct_data:
-            self._pbx_set({
-                "dct_number": summary.tracking_number or False,
-                "dct_type": DCT_TYPES.get(summary.tracking_type, False),
-                "dct_state": "done", "dct_data": dict(summary.visitor),
-                "dct_utm_source": summary.visitor.get("channel_source", False)})
+            with self._pbx_writing_once():  # one statement, as the summary's own values
+                self._pbx_set({
+                    "dct_number": summary.tracking_number or False,
+                    "dct_type": DCT_TYPES.get(summary.tracking_type, False),
+                    "dct_state": "done", "dct_data": dict(summary.visitor),
+                    "dct_utm_source": summary.visitor.get("channel_source", False)})
         return super()._pbx_apply_summary(summary)
 
     # -- who calls, while the call rings -----------------------------------------------
