@@ -9,7 +9,7 @@ from ..pbx.client import PbxError
 from ..pbx.providers import provider
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
-MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
+MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing tz")
 PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
                   "partner_id", "country_id"}
 
@@ -134,7 +134,7 @@ class ResCompany(models.Model):
         return MangoProfile(company.mango_api_key or "", company.mango_api_salt or "",
                             company.mango_api_url or "",
                             company.partner_id.lang or "", company.country_id.code or "RU",
-                            company.mango_routing)
+                            company.mango_routing, company.partner_id.tz or "")
 
     def _pbx_mark_slow(self, slow, seconds):
         """Mark this company's PBX slow for ``seconds`` from now, or (``slow`` false) no
