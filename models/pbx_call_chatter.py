@@ -103,10 +103,11 @@ class PbxCallChatter(models.Model):
         recordings)."""
         self.ensure_one()
         author = self.user_id.partner_id or self.company_id.partner_id
-        record = record.sudo()
+        message = record.sudo()._message_log(body=body, author_id=author.id,
+                                             message_type=message_type)
         if entry:
-            record = record.with_context(default_pbx_call_id=self.id)
-        return record._message_log(body=body, author_id=author.id, message_type=message_type)
+            message.pbx_call_id = self
+        return message
 
     # -- notes ---------------------------------------------------------------------------
 
