@@ -1,5 +1,6 @@
-"""Bus messages of the webhooks, sent as Odoo's bus sends them (rows in ``bus_bus``, then
-``NOTIFY imbus`` once committed), but notified over a connection each process keeps.
+"""Bus messages of the webhooks, sent as Odoo's bus sends them (rows in ``bus_bus`` written
+before the commit, ``NOTIFY imbus`` after it), but notified over a connection each process
+keeps.
 
 Odoo's bus opens a new connection to the ``postgres`` database for every transaction that
 sends (it keeps none of them in its pool): about 3 ms, as much as the rest of a webhook
@@ -14,8 +15,8 @@ import psycopg2
 from psycopg2 import sql
 
 from odoo import sql_db
-from odoo.addons.bus.models.bus import (ODOO_NOTIFY_FUNCTION, channel_with_db,
-                                        get_notify_payloads, json_dump)
+from odoo.addons.bus.models.bus import ODOO_NOTIFY_FUNCTION, get_notify_payloads
+from odoo.tools.misc import OrderedSet
 
 _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -24,19 +25,29 @@ _kept = {}  # "connection": the kept one to the postgres database, "pid": its pr
 
 
 def bus_send(env, messages):
-    """Send ``messages`` (``(target, type, payload)``: a partner or a group, and what
-    ``_bus_send`` takes) with this transaction: the web clients get them once it commits."""
+    """Send ``messages`` (``(target, type, payload)``: a record and what ``_bus_send``
+    takes) with this transaction: the web clients get them once it commits.
+
+    They go through Odoo's ``_bus_send``, which keeps them in the transaction's hook data
+    (``bus.bus.values``, ``bus.bus.channels``); when no one sent on this transaction yet,
+    the hooks that write and notify them are these, rather than Odoo's.
+    """
     if not messages:
         return
-    channels = [channel_with_db(env.cr.dbname, target) for target, _kind, _payload in messages]
-    env["bus.bus"].sudo().create([
-        {"channel": json_dump(channel), "message": json_dump({"type": kind, "payload": payload})}
-        for channel, (_target, kind, payload) in zip(channels, messages)])
-    env.cr.postcommit.add(lambda: _notify(channels))
+    cr = env.cr
+    if "bus.bus.values" not in cr.precommit.data and \
+            "bus.bus.channels" not in cr.postcommit.data:
+        cr.precommit.data["bus.bus.values"] = []
+        cr.postcommit.data["bus.bus.channels"] = OrderedSet()
+        cr.precommit.add(lambda: env["bus.bus"].sudo().create(
+            cr.precommit.data.pop("bus.bus.values")))
+        cr.postcommit.add(lambda: _notify(list(cr.postcommit.data.pop("bus.bus.channels"))))
+    for target, kind, payload in messages:
+        target._bus_send(kind, payload)
 
 
 def _notify(channels):
-    payloads = get_notify_payloads(list(dict.fromkeys(channels)))
+    payloads = get_notify_payloads(channels)
     with _lock:
         for attempt in (1, 2):
             try:

@@ -437,28 +437,30 @@ class PbxCall(models.Model):
         the ORM's write would, and keep the cache right."""
         if "talk_time" in vals:
             vals["talk_minutes"] = vals["talk_time"] * 60
+        derived = self._pbx_derived(vals)
         assignments = [SQL("%s = %s", SQL.identifier(name),
                            self._fields[name].convert_to_column(value, self))
                        for name, value in vals.items()]
-        if "line_number" in vals:  # as _compute_line_id finds it
-            assignments.append(SQL(
-                """line_id = (SELECT id FROM pbx_line
-                               WHERE company_id = pbx_call.company_id AND number = %s
-                               ORDER BY active IS TRUE DESC, id DESC LIMIT 1)""",
-                vals["line_number"] or None))
+        assignments += [SQL("%s = %s", SQL.identifier(name), value)
+                        for name, value in derived.items()]
         self.env.cr.execute(SQL(
             """UPDATE pbx_call SET %s, write_uid = %s, write_date = now() at time zone 'utc'
-                WHERE id = %s RETURNING line_id, write_date""",
-            SQL(", ").join(assignments), self.env.uid, self.id))
-        line_id, write_date = self.env.cr.fetchone()
+                WHERE id = %s RETURNING %s""",
+            SQL(", ").join(assignments), self.env.uid, self.id,
+            SQL(", ").join(SQL.identifier(name) for name in ["write_date", *derived])))
+        returned = self.env.cr.fetchone()
         self.invalidate_recordset([*self._pbx_computed(), "write_uid"], flush=False)
-        for name, value in (("line_id", line_id), ("write_date", write_date),
-                            ("talk_minutes", vals.get("talk_minutes"))):
-            if value is not None or name in vals:
-                self._fields[name]._update_cache(self, value)
+        for name, value in [*zip(["write_date", *derived], returned),
+                            *((name, vals[name]) for name in ("talk_minutes",) if name in vals)]:
+            self._fields[name]._update_cache(self, value)
         self._pbx_written(vals)
         if {"partner_id", "lead_id"} & set(vals):
             self._pbx_post_notes()  # as ``write`` does
+
+    def _pbx_derived(self, vals):
+        """What ``_pbx_store`` also writes when it writes ``vals``, computed in the
+        statement: ``{column: SQL}``."""
+        return {}
 
     def _pbx_written(self, vals):
         """What follows the PBX's values written on the call (``_pbx_set``)."""
