@@ -48,7 +48,7 @@ class PbxCallRouting(models.Model):
     A Mango slower than that half second is marked slow on its company (``pbx_slow_until``)
     for every worker on every node: while it is, the workers leave its routes to the cron
     at once, woken, without trying; the cron's own sends clear the mark once Mango answers
-    in time again, or it expires. The webhook reads it in the statement that takes the route.
+    in time again, or it expires. The worker reads it in the statement that takes the route.
     """
     _inherit = "pbx.call"
 
@@ -79,24 +79,6 @@ class PbxCallRouting(models.Model):
             if not error and call.route_error:
                 error = PbxError(call.route_error["reason"], **call.route_error["params"])
             call.route_message = error and call.company_id._pbx_error_message(error)
-
-    def _pbx_derived(self, vals):
-        """A route decided by the webhook is taken by it in the same statement, for its
-        worker to send once Mango has the webhook's answer, unless the company's PBX is
-        slow (``pbx_slow_until``): then it is left to the cron."""
-        derived = super()._pbx_derived(vals)
-        if vals.get("route_status") == "pending":
-            derived["route_taken"] = SQL(
-                """(SELECT pbx_slow_until IS NULL OR pbx_slow_until <= %s FROM res_company
-                     WHERE id = pbx_call.company_id)""", fields.Datetime.now())
-        return derived
-
-    def _pbx_apply_leg_event(self, event, leg):
-        work = super()._pbx_apply_leg_event(event, leg)
-        if work and not self.route_taken:  # the PBX is slow: the cron sends it, woken
-            self.env.ref("mango_office.ir_cron_mango_route")._trigger()
-            return ()
-        return work
 
     def _pbx_route_if_waiting(self, leg, matched=None):
         """Route a known caller whose voice-menu leg just appeared, once per call.
@@ -164,6 +146,25 @@ class PbxCallRouting(models.Model):
                   AND route_taken IS NOT TRUE RETURNING id""", self.id, command_ref),
             log_exceptions=False)  # retried on a serialisation failure, see _pbx_route_lock
         return bool(self.env.cr.fetchone())
+
+    def _pbx_route_take_in_worker(self, command_ref):
+        """``_pbx_route_take`` for the webhook's worker, unless the company's PBX is slow
+        (``pbx_slow_until``): then the route is left to the cron, woken, in the same
+        statement, and the answer is False."""
+        self.env.cr.execute(SQL(
+            """UPDATE pbx_call
+                  SET route_taken = company.pbx_slow_until IS NULL
+                                    OR company.pbx_slow_until <= %s
+                 FROM res_company company
+                WHERE pbx_call.id = %s AND company.id = pbx_call.company_id
+                  AND pbx_call.route_command_ref = %s AND pbx_call.route_status = 'pending'
+                  AND pbx_call.route_taken IS NOT TRUE
+            RETURNING pbx_call.route_taken""", fields.Datetime.now(), self.id, command_ref),
+            log_exceptions=False)  # retried, see _pbx_route_lock
+        row = self.env.cr.fetchone()
+        if row and not row[0]:
+            self.env.ref("mango_office.ir_cron_mango_route")._trigger()
+        return bool(row and row[0])
 
     def _pbx_route_hand_over(self, command_ref, slow=False):
         """Leave the route to the cron, which gives Mango more time; ``slow``: Mango did
@@ -269,8 +270,9 @@ def _send_route(dbname, call_id, command, profile=None):
             return retrying(lambda: getattr(call, method)(*args, **kwargs), env)
 
     try:
-        in_worker = profile is not None  # then the webhook took the route (_pbx_derived)
-        if not in_worker and not in_transaction("_pbx_route_take", command_ref):
+        in_worker = profile is not None
+        if not in_transaction("_pbx_route_take_in_worker" if in_worker else "_pbx_route_take",
+                              command_ref):
             return
         for attempt in range(1, ROUTE_TRIES + 1):
             if attempt > 1 or not in_worker:
