@@ -78,7 +78,7 @@ class PbxCallChatter(models.Model):
     def _pbx_company_view(self):
         """The call as everyone reads it: in its company's language."""
         self.ensure_one()
-        return self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+        return self.with_context(lang=self.company_id._mango_profile().lang or self.env.lang)
 
     @api.model
     def _pbx_format_datetime(self, value, tz, marked=False):

@@ -11,7 +11,7 @@ from odoo.tools import SQL, format_datetime
 from ..pbx.numbers import classify, display
 from ..pbx.client import PbxClient, PbxError
 from ..pbx.events import Command, LegState, Location
-from .bus_sender import bus_send
+from .pg_notify import bus_send
 
 BUS_TYPE = "mango_office/call"
 LIST_BUS_TYPE = "mango_office/calls"

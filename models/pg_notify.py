@@ -1,11 +1,10 @@
-"""Bus messages of the webhooks, sent as Odoo's bus sends them (rows in ``bus_bus`` written
-before the commit, ``NOTIFY imbus`` after it), but notified over a connection each process
-keeps.
+"""Notifications to the ``postgres`` database (``NOTIFY imbus`` for the bus, ``NOTIFY
+cron_trigger`` for the cron workers) over a connection each process keeps.
 
-Odoo's bus opens a new connection to the ``postgres`` database for every transaction that
-sends (it keeps none of them in its pool): about 3 ms, as much as the rest of a webhook
-that sends a call card. The kept connection holds nothing but itself; a broken one, or one
-inherited from a parent process, is opened again.
+Odoo opens a new connection to the ``postgres`` database for every transaction that sends
+on the bus or wakes a cron (it keeps none of them in its pool): about 3 ms, as much as the
+rest of a webhook that sends a call card. The kept connection holds nothing but itself; a
+broken one, or one inherited from a parent process, is opened again.
 """
 import logging
 import os
@@ -20,13 +19,14 @@ from odoo.tools.misc import OrderedSet
 
 _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-NOTIFY = sql.SQL("SELECT {}('imbus', %s)").format(sql.Identifier(ODOO_NOTIFY_FUNCTION))
+NOTIFY = sql.SQL("SELECT {}(%s, %s)").format(sql.Identifier(ODOO_NOTIFY_FUNCTION))
 _kept = {}  # "connection": the kept one to the postgres database, "pid": its process
 
 
 def bus_send(env, messages):
     """Send ``messages`` (``(target, type, payload)``: a record and what ``_bus_send``
-    takes) with this transaction: the web clients get them once it commits.
+    takes) with this transaction: the web clients get them once it commits (bus messages
+    written as Odoo's bus writes them, rows in ``bus_bus`` before the commit).
 
     They go through Odoo's ``_bus_send``, which keeps them in the transaction's hook data
     (``bus.bus.values``, ``bus.bus.channels``); when no one sent on this transaction yet,
@@ -41,24 +41,25 @@ def bus_send(env, messages):
         cr.postcommit.data["bus.bus.channels"] = OrderedSet()
         cr.precommit.add(lambda: env["bus.bus"].sudo().create(
             cr.precommit.data.pop("bus.bus.values")))
-        cr.postcommit.add(lambda: _notify(list(cr.postcommit.data.pop("bus.bus.channels"))))
+        cr.postcommit.add(lambda: notify("imbus", get_notify_payloads(
+            list(cr.postcommit.data.pop("bus.bus.channels")))))
     for target, kind, payload in messages:
         target._bus_send(kind, payload)
 
 
-def _notify(channels):
-    payloads = get_notify_payloads(channels)
+def notify(channel, payloads):
+    """``NOTIFY channel`` with each of ``payloads`` on the postgres database, now."""
     with _lock:
         for attempt in (1, 2):
             try:
                 with _connection().cursor() as cursor:
                     for payload in payloads:
-                        cursor.execute(NOTIFY, (payload,))
+                        cursor.execute(NOTIFY, (channel, payload))
                 return
             except (psycopg2.InterfaceError, psycopg2.OperationalError) as error:
                 _drop()
-                if attempt == 2:  # the rows are in bus_bus: clients get them on their next poll
-                    _logger.warning("Bus notification not sent: %s", error)
+                if attempt == 2:  # bus rows and cron triggers wait for the next poll
+                    _logger.warning("%s not notified: %s", channel, error)
 
 
 def _connection():
