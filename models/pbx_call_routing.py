@@ -17,7 +17,7 @@ _logger = logging.getLogger(__name__)
 ROUTE_TIMEOUT = 3.0  # seconds for one commands/route; the caller is waiting in the voice menu
 # what the webhook's worker gives Mango before leaving the route to the cron, so that a slow
 # Mango never keeps the workers from answering webhooks
-ROUTE_ANSWER_TIMEOUT = 0.5
+ROUTE_ANSWER_TIMEOUT = 0.3
 # a PBX that took longer than that is slow for this long: the workers do not try it, the cron
 # sends its routes, and once the cron's are answered within ROUTE_ANSWER_TIMEOUT again it is not
 ROUTE_SLOW_SECONDS = 60
@@ -42,7 +42,7 @@ class PbxCallRouting(models.Model):
 
     The webhook decides, never for a call that has ended or been answered, and sends
     the command after its commit, once Mango has its answer (in the same worker, so
-    nothing outlives the request), giving Mango half a second. A cron sends what a
+    nothing outlives the request), giving Mango 0.3 s. A cron sends what a
     slower Mango or a stopped worker left, and fails the routes whose sending was lost.
 
     A Mango slower than that half second is marked slow on its company (``pbx_slow_until``)
