@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..pbx.numbers import classify, display
+from .sql_rows import cached, column_names
 from ..pbx.events import (CallSummary, CommandResult, Dtmf, LegEvent, LegState, Location,
                           RecordingEvent)
 
@@ -56,6 +57,25 @@ BEGIN
       FROM responsible;
 END
 $match$
+"""
+
+
+# _pbx_lock's statement that creates the call, in a function of the database (its plan kept
+# for the connection): also the first step of a leg's merge (pbx.call.leg's MERGE).
+LOCK = """
+CREATE OR REPLACE FUNCTION pbx_call_lock(p_company integer, p_entry varchar, p_uid integer,
+                                         OUT id integer, OUT created boolean)
+LANGUAGE plpgsql AS $lock$
+#variable_conflict use_column
+BEGIN
+    INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid, create_date,
+                          write_date)
+    VALUES (p_company, p_entry, 'ringing', p_uid, p_uid, now() at time zone 'utc',
+            now() at time zone 'utc')
+    ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
+    RETURNING pbx_call.id, xmax = 0 INTO id, created;
+END
+$lock$
 """
 
 
@@ -127,6 +147,7 @@ class PbxCall(models.Model):
         "UNIQUE(company_id, entry_ref)", "A call is logged once per Mango entry.")
 
     def init(self):
+        self.env.cr.execute(LOCK)
         self.env.cr.execute(MATCH)
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "external_e164")
@@ -358,6 +379,8 @@ class PbxCall(models.Model):
             return call, "processed", created, call._pbx_apply_leg_event(event, leg)
         call, created = self._pbx_lock(company, entry_ref,
                                        create=isinstance(event, CallSummary))
+        if call and isinstance(event, CallSummary):
+            call = call._pbx_load()
         if not call:
             waits = isinstance(event, (RecordingEvent, Dtmf))
             return call, "waiting" if waits else "ignored", False, ()
@@ -414,28 +437,30 @@ class PbxCall(models.Model):
         the ORM's write would, and keep the cache right."""
         if "talk_time" in vals:
             vals["talk_minutes"] = vals["talk_time"] * 60
+        derived = self._pbx_derived(vals)
         assignments = [SQL("%s = %s", SQL.identifier(name),
                            self._fields[name].convert_to_column(value, self))
                        for name, value in vals.items()]
-        if "line_number" in vals:  # as _compute_line_id finds it
-            assignments.append(SQL(
-                """line_id = (SELECT id FROM pbx_line
-                               WHERE company_id = pbx_call.company_id AND number = %s
-                               ORDER BY active IS TRUE DESC, id DESC LIMIT 1)""",
-                vals["line_number"] or None))
+        assignments += [SQL("%s = %s", SQL.identifier(name), value)
+                        for name, value in derived.items()]
         self.env.cr.execute(SQL(
             """UPDATE pbx_call SET %s, write_uid = %s, write_date = now() at time zone 'utc'
-                WHERE id = %s RETURNING line_id, write_date""",
-            SQL(", ").join(assignments), self.env.uid, self.id))
-        line_id, write_date = self.env.cr.fetchone()
+                WHERE id = %s RETURNING %s""",
+            SQL(", ").join(assignments), self.env.uid, self.id,
+            SQL(", ").join(SQL.identifier(name) for name in ["write_date", *derived])))
+        returned = self.env.cr.fetchone()
         self.invalidate_recordset([*self._pbx_computed(), "write_uid"], flush=False)
-        for name, value in (("line_id", line_id), ("write_date", write_date),
-                            ("talk_minutes", vals.get("talk_minutes"))):
-            if value is not None or name in vals:
-                self._fields[name]._update_cache(self, value)
+        for name, value in [*zip(["write_date", *derived], returned),
+                            *((name, vals[name]) for name in ("talk_minutes",) if name in vals)]:
+            self._fields[name]._update_cache(self, value)
         self._pbx_written(vals)
         if {"partner_id", "lead_id"} & set(vals):
             self._pbx_post_notes()  # as ``write`` does
+
+    def _pbx_derived(self, vals):
+        """What ``_pbx_store`` also writes when it writes ``vals``, computed in the
+        statement: ``{column: SQL}``."""
+        return {}
 
     def _pbx_written(self, vals):
         """What follows the PBX's values written on the call (``_pbx_set``)."""
@@ -452,7 +477,8 @@ class PbxCall(models.Model):
 
     @api.model
     def _pbx_lock(self, company, entry_ref, create=True):
-        """The call of this entry, row-locked for this transaction; created if new.
+        """The call of this entry, row-locked for this transaction; created if new
+        (``LOCK``).
 
         Answers ``(call, created)``. The lock always changes the row, so that a
         transaction that waited for it fails to serialise and is tried again on a
@@ -460,7 +486,8 @@ class PbxCall(models.Model):
         going on with an older one.
         """
         if create:
-            query = self._pbx_upsert(company, entry_ref, SQL("id, xmax = 0"))
+            query = SQL("SELECT * FROM pbx_call_lock(%s, %s, %s)", company.id, entry_ref,
+                        self.env.uid)
         else:
             query = SQL(
                 """UPDATE pbx_call SET write_date = now() at time zone 'utc'
@@ -469,19 +496,6 @@ class PbxCall(models.Model):
         self.env.cr.execute(query, log_exceptions=False)  # serialization failures are retried
         row = self.env.cr.fetchone()
         return (self.browse(row[0]), row[1]) if row else (self.browse(), False)
-
-    @api.model
-    def _pbx_upsert(self, company, entry_ref, returning):
-        """The statement of ``_pbx_lock`` that creates the call, returning ``returning``
-        and whether it was created."""
-        return SQL(
-            """INSERT INTO pbx_call (company_id, entry_ref, state, create_uid, write_uid,
-                                       create_date, write_date)
-               VALUES (%(company)s, %(entry)s, 'ringing', %(uid)s, %(uid)s,
-                       now() at time zone 'utc', now() at time zone 'utc')
-               ON CONFLICT (company_id, entry_ref) DO UPDATE SET write_date = EXCLUDED.write_date
-               RETURNING %(returning)s, xmax = 0""",
-            company=company.id, entry=entry_ref, uid=self.env.uid, returning=returning)
 
     def _pbx_apply_leg_event(self, event, leg):
         """The call once a leg's event is merged in (``leg``, as merged); answers the work
@@ -538,6 +552,27 @@ class PbxCall(models.Model):
                    if self._fields[name].convert_to_write(self[name], self) != value}
         if changed:
             self._pbx_set(changed)
+
+    def _pbx_load(self):
+        """The call and its legs read in one statement into the cache (``leg_ids`` too);
+        answers the call."""
+        self.ensure_one()
+        Leg = self.env["pbx.call.leg"]
+        self.flush_model()
+        Leg.flush_model()
+        call_columns, leg_columns = column_names(self), column_names(Leg)
+        self.env.cr.execute(SQL(
+            "SELECT %s, %s FROM pbx_call call LEFT JOIN pbx_call_leg leg ON leg.call_id = call.id"
+            " WHERE call.id = %s ORDER BY leg.id",
+            SQL(", ").join(SQL.identifier("call", name) for name in ["id", *call_columns]),
+            SQL(", ").join(SQL.identifier("leg", name) for name in ["id", *leg_columns]),
+            self.id))
+        rows = self.env.cr.fetchall()
+        width = len(call_columns) + 1
+        call = cached(self, call_columns, rows[:1])
+        legs = cached(Leg, leg_columns, [row[width:] for row in rows if row[width]])
+        self._fields["leg_ids"]._update_cache(call, legs._ids)
+        return call
 
     def _pbx_legs(self):
         """The call's legs with their fields in one statement, kept as its ``leg_ids``;

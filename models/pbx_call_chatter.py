@@ -78,7 +78,7 @@ class PbxCallChatter(models.Model):
     def _pbx_company_view(self):
         """The call as everyone reads it: in its company's language."""
         self.ensure_one()
-        return self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+        return self.with_context(lang=self.company_id._mango_profile().lang or self.env.lang)
 
     @api.model
     def _pbx_format_datetime(self, value, tz, marked=False):
@@ -96,13 +96,15 @@ class PbxCallChatter(models.Model):
         local = pytz.utc.localize(value).astimezone(pytz.timezone(tz))
         return f"{text} ({zone_name(local)})"
 
-    def _pbx_post(self, record, body, entry=True, **kwargs):
-        """Post on record as the employee of the call (the company when none); an entry
-        of the call is shown with what its reader may open of it (link, recordings)."""
+    def _pbx_post(self, record, body, entry=True, message_type="notification"):
+        """Log on record, as the employee of the call (the company when none), an internal
+        note that notifies nobody (``_message_log``: no followers to look up, nothing to
+        send); an entry of the call is shown with what its reader may open of it (link,
+        recordings)."""
         self.ensure_one()
         author = self.user_id.partner_id or self.company_id.partner_id
-        message = record.sudo().message_post(body=body, author_id=author.id,
-                                             subtype_xmlid="mail.mt_note", **kwargs)
+        message = record.sudo()._message_log(body=body, author_id=author.id,
+                                             message_type=message_type)
         if entry:
             message.pbx_call_id = self
         return message
@@ -126,7 +128,7 @@ class PbxCallChatter(models.Model):
     def _pbx_note_body(self):
         self.ensure_one()
         call = self._pbx_company_view()
-        tz = call.company_id.partner_id.tz or "UTC"
+        tz = call.company_id._mango_profile().tz or "UTC"
         seconds = round(call.talk_time * 3600)
         return call.env["ir.qweb"]._render("mango_office.call_note", {
             "call": call,
@@ -183,7 +185,7 @@ class PbxCallChatter(models.Model):
         reads it: in their language and time zone."""
         call = self.with_context(lang=user.lang or self.env.lang)
         when = call._pbx_format_datetime(
-            call.start_date, user.tz or call.company_id.partner_id.tz or "UTC")
+            call.start_date, user.tz or call.company_id._mango_profile().tz or "UTC")
         number = call.number_display
         if count == 1:
             return call.env._("Call back %(number)s: missed call at %(when)s",

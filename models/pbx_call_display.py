@@ -107,6 +107,14 @@ class PbxCall(models.Model):
         offered = (OFFERED | TECHNICAL) if admin else OFFERED
         return offer_only(self, super().fields_get(allfields, attributes), offered)
 
+    def _pbx_derived(self, vals):
+        derived = super()._pbx_derived(vals)
+        if "line_number" in vals:  # as _compute_line_id finds it
+            derived["line_id"] = SQL(
+                """(SELECT id FROM pbx_line WHERE company_id = pbx_call.company_id AND number = %s
+                     ORDER BY active IS TRUE DESC, id DESC LIMIT 1)""", vals["line_number"] or None)
+        return derived
+
     def _pbx_written(self, vals):
         super()._pbx_written(vals)
         if vals.get("line_number") and not self.line_id:

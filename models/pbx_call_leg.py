@@ -3,10 +3,57 @@ from odoo.tools import SQL
 
 from ..pbx.events import LegState, Location
 from .pbx_call import to_datetime
-from .sql_rows import cached, column_names
 
 MERGED = ("location", "pbx_location", "from_number", "to_number", "from_extension",
           "to_extension", "extension", "line_number", "command_ref")
+# The merge of a leg's event in a function of the database, whose plan PL/pgSQL keeps for
+# the connection: planning the statement cost four times running it. It locks (creates)
+# the call first (pbx_call_lock) and answers the call's id and whether it was created.
+MERGE = """
+CREATE OR REPLACE FUNCTION pbx_call_leg_merge(
+    p_company integer, p_entry varchar, p_uid integer, p_leg varchar, p_seq integer,
+    p_state varchar, p_pbx_state varchar, %(parameters)s, p_when timestamp,
+    p_connected timestamp, p_disconnected timestamp, p_reason integer, p_handed_on boolean,
+    OUT call_id integer, OUT created boolean) LANGUAGE plpgsql AS $merge$
+BEGIN
+    SELECT locked.id, locked.created INTO call_id, created
+      FROM pbx_call_lock(p_company, p_entry, p_uid) locked;
+    INSERT INTO pbx_call_leg AS leg (
+        call_id, leg_ref, seq, state, pbx_state, %(columns)s, appeared_date, connected_date,
+        disconnected_date, disconnect_reason, handed_on, create_uid, write_uid, create_date,
+        write_date)
+    VALUES (call_id, p_leg, p_seq, p_state, p_pbx_state, %(arguments)s, p_when, p_connected,
+            p_disconnected, p_reason, p_handed_on, p_uid, p_uid, now() at time zone 'utc',
+            now() at time zone 'utc')
+    ON CONFLICT ON CONSTRAINT pbx_call_leg_leg_unique DO UPDATE SET
+        seq = GREATEST(leg.seq, EXCLUDED.seq),
+        state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state ELSE leg.state END,
+        pbx_state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.pbx_state
+                         ELSE leg.pbx_state END,
+        %(merged)s,
+        appeared_date = LEAST(leg.appeared_date, EXCLUDED.appeared_date),
+        connected_date = LEAST(leg.connected_date, EXCLUDED.connected_date),
+        disconnected_date = LEAST(leg.disconnected_date, EXCLUDED.disconnected_date),
+        disconnect_reason = CASE
+            WHEN EXCLUDED.disconnected_date IS NOT NULL
+                 AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
+            THEN EXCLUDED.disconnect_reason ELSE leg.disconnect_reason END,
+        handed_on = CASE
+            WHEN EXCLUDED.disconnected_date IS NOT NULL
+                 AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
+            THEN EXCLUDED.handed_on ELSE leg.handed_on END,
+        write_date = EXCLUDED.write_date;
+END
+$merge$
+""" % {
+    "parameters": ", ".join(f"p_{name} varchar" for name in MERGED),
+    "columns": ", ".join(MERGED),
+    "arguments": ", ".join(f"p_{name}" for name in MERGED),
+    # the newest event's value when it has one, else what the leg knows
+    "merged": ",\n        ".join(
+        f"{name} = CASE WHEN EXCLUDED.seq > leg.seq THEN COALESCE(EXCLUDED.{name}, leg.{name})"
+        f" ELSE COALESCE(leg.{name}, EXCLUDED.{name}) END" for name in MERGED),
+}
 
 
 class PbxCallLeg(models.Model):
@@ -63,14 +110,17 @@ class PbxCallLeg(models.Model):
             leg.from_display = leg.call_id._pbx_party(leg.from_number, leg.from_extension)
             leg.to_display = leg.call_id._pbx_party(leg.to_number, leg.to_extension)
 
+    def init(self):
+        self.env.cr.execute(MERGE)
+
     @api.model
     def _pbx_merge(self, company, event):
         """Merge one ``LegEvent`` into its leg, created if new, and its call, created if
         new and row-locked (``pbx.call._pbx_lock``): answers ``(call, created, leg)``.
 
-        One statement, which also reads the call and all its legs into the cache:
-        concurrent events of a leg never insert it twice, and what follows reads nothing
-        more of them.
+        One statement merges (``MERGE``: concurrent events of a leg never insert it
+        twice), one reads the call and all its legs into the cache, so that what follows
+        reads nothing more of them.
         """
         Call = self.env["pbx.call"]
         Call.flush_model()
@@ -86,68 +136,14 @@ class PbxCallLeg(models.Model):
             "extension": event.to_extension if at_employee else event.from_extension,
             "command_ref": event.command_ref,
         }
-        # the newest event's value when it has one, else what the leg knows
-        merged = SQL(", ").join(SQL(
-            """%(col)s = CASE WHEN EXCLUDED.seq > leg.seq
-                              THEN COALESCE(EXCLUDED.%(col)s, leg.%(col)s)
-                              ELSE COALESCE(leg.%(col)s, EXCLUDED.%(col)s) END""",
-            col=SQL.identifier(name)) for name in MERGED)
-        call_columns, leg_columns = column_names(Call), column_names(self)
         self.env.cr.execute(SQL(
-            """WITH call AS (%(call)s),
-               merged AS (
-                   INSERT INTO pbx_call_leg AS leg (
-                       call_id, leg_ref, seq, state, pbx_state, %(columns)s, appeared_date,
-                       connected_date, disconnected_date, disconnect_reason, handed_on,
-                       create_uid, write_uid, create_date, write_date)
-                   SELECT call.id, %(leg)s, %(seq)s, %(state)s, %(pbx_state)s, %(values)s,
-                          %(when)s, %(connected)s, %(disconnected)s, %(reason)s, %(handed_on)s,
-                          %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
-                     FROM call
-                   ON CONFLICT (call_id, leg_ref) DO UPDATE SET
-                       seq = GREATEST(leg.seq, EXCLUDED.seq),
-                       state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.state
-                                    ELSE leg.state END,
-                       pbx_state = CASE WHEN EXCLUDED.seq > leg.seq THEN EXCLUDED.pbx_state
-                                        ELSE leg.pbx_state END,
-                       %(merged)s,
-                       appeared_date = LEAST(leg.appeared_date, EXCLUDED.appeared_date),
-                       connected_date = LEAST(leg.connected_date, EXCLUDED.connected_date),
-                       disconnected_date = LEAST(leg.disconnected_date,
-                                                 EXCLUDED.disconnected_date),
-                       disconnect_reason = CASE
-                           WHEN EXCLUDED.disconnected_date IS NOT NULL
-                                AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
-                           THEN EXCLUDED.disconnect_reason ELSE leg.disconnect_reason END,
-                       handed_on = CASE
-                           WHEN EXCLUDED.disconnected_date IS NOT NULL
-                                AND (leg.disconnected_date IS NULL OR EXCLUDED.seq > leg.seq)
-                           THEN EXCLUDED.handed_on ELSE leg.handed_on END,
-                       write_date = EXCLUDED.write_date
-                   RETURNING %(leg_columns)s)
-               SELECT call.*, legs.* FROM call, (
-                   SELECT * FROM merged
-                   UNION ALL
-                   SELECT %(other_columns)s FROM pbx_call_leg other, call
-                    WHERE other.call_id = call.id AND other.leg_ref != %(leg)s) legs""",
-            call=Call._pbx_upsert(company, event.entry_ref, SQL(", ").join(
-                SQL.identifier("pbx_call", name) for name in ["id", *call_columns])),
-            columns=SQL(", ").join(SQL.identifier(name) for name in MERGED),
-            values=SQL(", ").join(SQL("%s", values[name] or None) for name in MERGED),
-            leg=event.leg_ref, seq=event.seq, state=event.state,
-            pbx_state=event.pbx_state or None, when=when,
-            connected=when if event.state in LegState.LIVE else None,
-            disconnected=when if ended else None,
-            reason=event.reason if ended else 0, handed_on=ended and event.handed_on,
-            uid=self.env.uid, merged=merged,
-            leg_columns=SQL(", ").join(
-                SQL.identifier("leg", name) for name in ["id", *leg_columns]),
-            other_columns=SQL(", ").join(
-                SQL.identifier("other", name) for name in ["id", *leg_columns])),
+            "SELECT * FROM pbx_call_leg_merge(%s)", SQL(", ").join([
+                company.id, event.entry_ref, self.env.uid, event.leg_ref, event.seq,
+                event.state, event.pbx_state or None,
+                *(values[name] or None for name in MERGED),
+                when, when if event.state in LegState.LIVE else None, when if ended else None,
+                event.reason if ended else 0, bool(ended and event.handed_on)])),
             log_exceptions=False)  # serialization failures are retried
-        rows = self.env.cr.fetchall()
-        width = len(call_columns) + 2  # the call's id, its columns, whether it was created
-        call = cached(Call, call_columns, [rows[0][:width - 1]])
-        legs = cached(self, leg_columns, [row[width:] for row in rows])
-        call._fields["leg_ids"]._update_cache(call, legs.sorted("id")._ids)
-        return call, rows[0][width - 1], legs.filtered(lambda leg: leg.leg_ref == event.leg_ref)
+        call_id, created = self.env.cr.fetchone()
+        call = Call.browse(call_id)._pbx_load()
+        return call, created, call.leg_ids.filtered(lambda leg: leg.leg_ref == event.leg_ref)

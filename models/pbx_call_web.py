@@ -11,6 +11,7 @@ from odoo.tools import SQL, format_datetime
 from ..pbx.numbers import classify, display
 from ..pbx.client import PbxClient, PbxError
 from ..pbx.events import Command, LegState, Location
+from .pg_notify import bus_send
 
 BUS_TYPE = "mango_office/call"
 LIST_BUS_TYPE = "mango_office/calls"
@@ -48,22 +49,21 @@ class PbxCallWeb(models.Model):
         """Send each employee with a leg in this call the state of their card."""
         self.ensure_one()
         by_user = self._pbx_employee_legs()
-        for user, legs in by_user.items():
-            card = self._pbx_card(user, by_user)
-            recipient = self._pbx_card_fixed(user, legs)["recipient"]
-            self.env["res.partner"].browse(recipient)._bus_send(BUS_TYPE, card)
+        messages = [(self.env["res.partner"].browse(self._pbx_card_fixed(user, legs)["recipient"]),
+                     BUS_TYPE, self._pbx_card(user, by_user)) for user, legs in by_user.items()]
         if by_user or self.summary_received:
-            self._pbx_notify_lists()
+            messages.append(self._pbx_list_message())
+        bus_send(self.env, messages)
 
-    def _pbx_notify_lists(self):
+    def _pbx_list_message(self):
         """Open call lists reload: when the call reaches an employee, and when it ends.
 
         Salespeople listen on their group's channel; only ids travel, each list reloads
         what its user may read.
         """
         self.ensure_one()
-        self.env.ref("sales_team.group_sale_salesman")._bus_send(
-            LIST_BUS_TYPE, {"company_id": self.company_id.id, "call_id": self.id})
+        return (self.env.ref("sales_team.group_sale_salesman"), LIST_BUS_TYPE,
+                {"company_id": self.company_id.id, "call_id": self.id})
 
     def _pbx_employee_legs(self):
         """The legs of this call at the phones of employees, by the user each belongs to."""
@@ -118,6 +118,7 @@ class PbxCallWeb(models.Model):
             "title": title,
             "talked": bool(talked),
             "answered_elsewhere": elsewhere,
+            "use_leads": user.has_group("crm.group_use_lead"),
             "note": call.note or "",
             "talk_time": _minutes(call._pbx_talk_seconds(talked))
             if talked and status == "closed" else "",
@@ -134,7 +135,7 @@ class PbxCallWeb(models.Model):
         about = [self.partner_id.id, self.lead_id.id]
         if kept and kept["about"] == about:
             return kept
-        tz = user.tz or self.company_id.partner_id.tz or None
+        tz = user.tz or self.company_id._mango_profile().tz or None
         call = self.with_context(lang=user.lang or None, tz=tz)
         partner, lead = call.partner_id, call.lead_id
         if partner:
@@ -157,7 +158,6 @@ class PbxCallWeb(models.Model):
                               "can_open": lead.with_user(user).has_access("read")}
                      if lead else False,
                      "salesperson": call._pbx_responsible().name or "",
-                     "use_leads": user.has_group("crm.group_use_lead"),
                      **call._pbx_card_history(user),
                  }}
         leg = mine.sorted("id")[:1]

@@ -9,7 +9,7 @@ from ..pbx.client import PbxError
 from ..pbx.providers import provider
 
 # What every notification needs of its company, cached across requests (``_mango_profile``)
-MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing")
+MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing tz")
 PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
                   "partner_id", "country_id", "pbx_provider"}
 # the country a company's numbers are read in when it has none, by its PBX
@@ -137,7 +137,7 @@ class ResCompany(models.Model):
                             company.mango_api_url or "",
                             company.partner_id.lang or "",
                             company.country_id.code or PBX_COUNTRY.get(company.pbx_provider, "RU"),
-                            company.mango_routing)
+                            company.mango_routing, company.partner_id.tz or "")
 
     def _pbx_mark_slow(self, slow, seconds):
         """Mark this company's PBX slow for ``seconds`` from now, or (``slow`` false) no

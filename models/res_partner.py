@@ -16,9 +16,9 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"lang", "country_id"} & set(vals) and self.env["res.company"].sudo().search_count(
+        if {"lang", "country_id", "tz"} & set(vals) and self.env["res.company"].sudo().search_count(
                 [("partner_id", "in", self.ids)], limit=1):
-            self.env.registry.clear_cache()  # a company's language or country: _mango_profile
+            self.env.registry.clear_cache()  # a company's language, country, zone: _mango_profile
         return result
 
     def _pbx_calls_domain(self):

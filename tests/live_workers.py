@@ -257,7 +257,7 @@ class Live:
         """The same burst of calls with Mango fast, then while Mango takes 10 s to answer a
         route, then calls while it is unreachable: every webhook answered as fast as with
         Mango fast, give or take the one attempt each worker makes before Mango is known to
-        be slow (the worker's timeout, 0.5 s); every call logged."""
+        be slow (the worker's timeout, 0.3 s); every call logged."""
         self.emulator.delay("commands/route", 0)
         self.env_sql("UPDATE res_company SET pbx_slow_until = NULL WHERE id = 1")  # not known
         fast = self.burst_of_calls("fast")
@@ -275,7 +275,7 @@ class Live:
         finally:
             self.rpc("res.company", "write", [1], {"mango_api_url": self.emulator.url})
         print(f"     Mango unreachable: slowest webhook {max(down) * 1000:.0f} ms", flush=True)
-        # a webhook waits at most for the attempt of each worker (0.5 s) that Mango is slow
+        # a webhook waits at most for the attempt of each worker (0.3 s) that Mango is slow
         assert slow[-1] < fast[-1] + 2 * 0.5, \
             f"with Mango slow a webhook took {slow[-1]:.2f} s, {fast[-1]:.2f} s with Mango fast"
         assert max(down) < 1.0, f"with Mango unreachable a webhook took {max(down):.2f} s"

@@ -195,7 +195,7 @@ class TestRouting(PbxHttpCase):
             self.assertEqual(self.post(path, payload).status_code, 200)
         self.assertLess(time.monotonic() - started,
                         pbx_call_routing.ROUTE_ANSWER_TIMEOUT + 0.8,
-                        "the webhook's worker waits half a second at most")
+                        "the webhook's worker waits 0.3 s at most")
         call = self.calls("R6")
         self.assertRecordValues(call, [{"route_status": "pending", "route_taken": False}])
         self.send_routes()  # the cron, woken by the hand-over, gives Mango 3 s
