@@ -22,6 +22,15 @@ class TestBinotelSettings(BinotelHttpCase):
         self.assertEqual(company.binotel_api_url, "https://api.binotel.com/api/4.0/")
         self.assertEqual(company._binotel_allowed(), SERVER_ADDRESSES)
 
+    def test_the_admin_fills_in_binotels_block_in_the_form(self):
+        with Form(self.env["res.config.settings"]) as form:
+            self.assertEqual(form.pbx_provider, "binotel")
+            form.binotel_company_ref = "70001"
+            form.binotel_allowed_ips = "194.88.218.114, 10.0.0.0/8"
+        form.record.execute()
+        self.assertEqual(self.company.binotel_company_ref, "70001")
+        self.assertEqual(self.company._binotel_allowed(), ("194.88.218.114", "10.0.0.0/8"))
+
     def test_the_keys_are_for_administrators_and_saved_on_the_company(self):
         for name in ("binotel_api_key", "binotel_api_secret"):
             self.assertEqual(self.env["res.company"]._fields[name].groups, "base.group_system")

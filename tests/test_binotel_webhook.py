@@ -229,7 +229,8 @@ class TestBinotelCallSettings(BinotelHttpCase):
                                   reply["linkToCrmTitle"]),
                                  ("ТОВ Агроплюс, Олена Коваль", "101",
                                   "Open the contact in Odoo"))
-                self.assertTrue(reply["linkToCrmUrl"].endswith(f"/odoo/res.partner/{self.olena.id}"))
+                self.assertTrue(reply["linkToCrmUrl"].endswith(
+                    f"/odoo/res.partner/{self.olena.id}"))
 
     def test_an_outgoing_call_names_whom_the_employee_calls(self):
         reply = self.ask(CALLER, call_type=1, internalNumber="102")[0]
