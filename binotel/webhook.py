@@ -7,6 +7,9 @@ SETTINGS is answered with what Odoo knows of the caller (``call_settings_reply``
 """
 import ipaddress
 import json
+import re
+
+from . import events
 
 # Binotel's servers (reference §4.0: the official list, then newer ones seen in use)
 SERVER_ADDRESSES = (
@@ -21,16 +24,21 @@ SERVER_ADDRESSES = (
 )
 SUCCESS = json.dumps({"status": "success"}, separators=(",", ":"))
 NAME_LIMIT = 128  # characters of the caller's name shown on the employee's phone
+# the journal's path of each kind of request, whichever address Binotel posted it to
+PATHS = {**dict.fromkeys(events.PUSH, "push"), **dict.fromkeys(events.CALL_SETTINGS, "settings"),
+         events.CALL_COMPLETED: "completed"}
+RETRY_FIELDS = ("attemptsCounter",)  # what Binotel changes when it posts a request again
 
 
-def from_binotel(remote_addr, extra=()):
-    """Whether a request from ``remote_addr`` is Binotel's: its servers, or ``extra``
-    (addresses or networks such as ``10.0.0.0/8``, one a string)."""
+def from_binotel(remote_addr, extra=(), servers=SERVER_ADDRESSES):
+    """Whether a request from ``remote_addr`` is Binotel's: from one of ``servers``
+    (Binotel's published ones unless told; () when the company's list alone decides) or of
+    ``extra`` (addresses or networks such as ``10.0.0.0/8``, one a string)."""
     try:
         address = ipaddress.ip_address((remote_addr or "").strip())
     except ValueError:
         return False
-    for allowed in (*SERVER_ADDRESSES, *extra):
+    for allowed in (*servers, *extra):
         try:
             if address in ipaddress.ip_network(str(allowed).strip(), strict=False):
                 return True
@@ -40,16 +48,48 @@ def from_binotel(remote_addr, extra=()):
 
 
 def call_settings_reply(name="", description="", employee_email="", employee_number="",
-                        link_url="", link_title=""):
+                        link_url="", link_title="", employee_ref=""):
     """The answer to API CALL SETTINGS (reference §4.2): the caller's ``name`` shown on the
-    employee's phone, the employee responsible for them, a link to them in Odoo. Only what
+    employee's phone, the employee responsible for them (by email, internal number and
+    Binotel's employeeID), a link to them in Odoo. Only what
     is given is sent; {} says nothing of the caller. The name is also sent at the top,
     where one integration read it (reference §9.2)."""
     customer = {"name": (name or "")[:NAME_LIMIT], "description": description,
                 "assignedToEmployeeEmail": employee_email,
                 "assignedToEmployeeNumber": employee_number,
+                "assignedToEmployeeID": employee_ref,
                 "linkToCrmUrl": link_url, "linkToCrmTitle": link_title}
     customer = {key: value for key, value in customer.items() if value}
     if not customer:
         return {}
     return {"customerData": customer, **({"name": customer["name"]} if name else {})}
+
+
+def allowed_addresses(text):
+    """The addresses of a list typed in the settings: separated by commas, semicolons,
+    spaces or new lines."""
+    return tuple(part for part in re.split(r"[\s,;]+", text or "") if part)
+
+
+def company_ref(data):
+    """The companyID a request names: at its top (push, call settings) or in its
+    ``callDetails`` (call completed); '' when it names none."""
+    details = data.get("callDetails")
+    ref = data.get("companyID") or (details.get("companyID") if isinstance(details, dict)
+                                    else "")
+    return ref.strip() if isinstance(ref, str) else str(ref or "")
+
+
+def to_journal(data, received_at):
+    """``(path, json)`` of a request as the journal keeps it, whichever address it was
+    posted to: the path of its kind (``push``, ``settings``, ``completed``), the text of its
+    body without what differs between Binotel's retries of it (``attemptsCounter``), its
+    keys sorted, so that a retry is the same row; a push or call settings request with
+    the time it has not: ``received_at`` (Unix seconds) in milliseconds, so that two calls
+    from one number asking the same call settings are two rows."""
+    kind = data.get("requestType")
+    path = PATHS.get(kind, "other") if isinstance(kind, str) else "other"
+    kept = {key: value for key, value in data.items() if key not in RETRY_FIELDS}
+    if path in ("push", "settings"):
+        kept[events.RECEIVED_AT] = str(int(received_at * 1000))
+    return path, json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -1,1 +1,1 @@
-from . import mango
+from . import binotel, mango

@@ -11,7 +11,9 @@ from ..pbx.providers import provider
 # What every notification needs of its company, cached across requests (``_mango_profile``)
 MangoProfile = namedtuple("MangoProfile", "key salt url lang country routing tz")
 PROFILE_FIELDS = {"mango_api_key", "mango_api_salt", "mango_api_url", "mango_routing",
-                  "partner_id", "country_id"}
+                  "partner_id", "country_id", "pbx_provider"}
+# the country a company's numbers are read in when it has none, by its PBX
+PBX_COUNTRY = {"binotel": "UA"}
 
 
 def profile_client(profile, timeout):
@@ -24,7 +26,7 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     pbx_provider = fields.Selection(
-        [("mango", "Mango Office")], string="PBX", default="mango", required=True,
+        [("mango", "Mango Office"), ("binotel", "Binotel")], string="PBX", default="mango", required=True,
         help="The cloud PBX this company's calls go through.")
     mango_api_url = fields.Char(
         string="Mango API Address", default=MangoClient.DEFAULT_URL,
@@ -133,7 +135,8 @@ class ResCompany(models.Model):
         company = self.sudo().browse(company_id)
         return MangoProfile(company.mango_api_key or "", company.mango_api_salt or "",
                             company.mango_api_url or "",
-                            company.partner_id.lang or "", company.country_id.code or "RU",
+                            company.partner_id.lang or "",
+                            company.country_id.code or PBX_COUNTRY.get(company.pbx_provider, "RU"),
                             company.mango_routing, company.partner_id.tz or "")
 
     def _pbx_mark_slow(self, slow, seconds):
@@ -176,7 +179,8 @@ class ResCompany(models.Model):
         """The client of this company's PBX (``pbx.client.PbxClient``); a PbxError when it
         is not set up."""
         self.ensure_one()
-        clients = {"mango": self._mango_client}  # each PBX's settings make its client
+        # each PBX's settings make its client
+        clients = {"mango": self._mango_client, "binotel": self._binotel_client}
         return clients[self.pbx_provider](timeout=timeout)
 
     def _pbx_client_class(self):

@@ -87,18 +87,20 @@ class ResConfigSettings(models.TransientModel):
             settings.mango_webhook_https = settings.mango_webhook_url.startswith("https://")
 
     def action_mango_test_connection(self):
-        """Ask the PBX for its employees and say what came of it."""
+        return self._pbx_test_connection(self.env._("Mango Office connection works"),
+                                         self.env._("Mango Office connection failed"))
+
+    def _pbx_test_connection(self, works, failed):
+        """Ask the company's PBX for its employees and say what came of it, under the title
+        ``works`` or ``failed``."""
         self.ensure_one()
         company = self.company_id
         try:
             users = company._pbx_client().users()
         except PbxError as error:
-            return self._mango_notify(
-                self.env._("Mango Office connection failed"),
-                company._pbx_error_message(error), "danger")
+            return self._mango_notify(failed, company._pbx_error_message(error), "danger")
         return self._mango_notify(
-            self.env._("Mango Office connection works"),
-            self.env._("The PBX answered and has %(count)s employees.", count=len(users)),
+            works, self.env._("The PBX answered and has %(count)s employees.", count=len(users)),
             "success")
 
     def _mango_notify(self, title, message, kind):

@@ -73,7 +73,7 @@ class TestSettings(PbxHttpCase):
         settings = self.settings()
         self.assertEqual(settings.pbx_provider, "mango")
         labels = dict(settings._fields["pbx_provider"]._description_selection(self.env))
-        self.assertEqual(labels, {"mango": "Mango Office"})
+        self.assertEqual(labels, {"mango": "Mango Office", "binotel": "Binotel"})
         view = self.env.ref("mango_office.res_config_settings_view_form")
         self.assertIn('name="pbx_provider"', view.arch_db)
         self.assertIsInstance(self.env.company._pbx_client(), self.env.company._pbx_client_class())
