@@ -66,9 +66,11 @@ class TestBinotelReconcile(BinotelHttpCase):
             {"entry_ref": "R-2", "state": "missed", "user_id": self.rep2.id,
              "summary_received": True},
             {"entry_ref": "R-3", "state": "answered", "user_id": self.rep.id,
-             "partner_id": self.olena.id, "summary_received": True},
-            {"entry_ref": "R-4", "state": "answered", "direction": "outgoing",
+             "summary_received": True},
+            {"entry_ref": "R-4", "state": "answered", "user_id": self.rep.id,
              "summary_received": True}])
+        self.assertEqual(self.calls("R-4").direction, "outgoing")
+        self.assertEqual(self.calls("R-3").partner_id, self.olena)
         self.assertAlmostEqual(self.calls("R-3").talk_time * 3600, 42, places=3)
         self.assertEqual(self.calls("R-3").recording_ids.mapped("fetch_state"), ["queued"])
         recovered = self.journal() - journal
