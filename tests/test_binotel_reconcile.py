@@ -30,11 +30,16 @@ class TestBinotelReconcile(BinotelHttpCase):
         now = fields.Datetime.now()
         settings = self.env["res.config.settings"].with_user(self.admin).create({
             "mango_reconcile_from": now - timedelta(hours=hours), "mango_reconcile_to": now})
-        self.assertEqual(settings.action_mango_reconcile()["params"]["type"], "info")
+        started = settings.action_mango_reconcile()["params"]
+        self.assertEqual(started["type"], "info")
+        self.assertIn("Binotel's statistics of", started["message"])
         for _run in range(hours // 24 + 2):  # the cron's loop: one window a call
             self.as_cron("pbx.reconciliation", "_cron_reconcile")
         self.assertFalse(self.company.mango_reconciling_to, "the reconciliation ended")
         self.assertFalse(self.company.mango_reconciliation_error)
+        done = self.env["bus.bus"].sudo().search([("message", "like", "simple_notification")],
+                                                 order="id desc", limit=1).message
+        self.assertIn("calls recovered from Binotel's statistics", done)
         return self.company.mango_reconciliation_recovered
 
     def stopped(self, *calls):
