@@ -25,6 +25,22 @@ HISTORY = 5  # earlier calls of the number on the card
 CARD_HOURS = 6
 
 
+def _lt(message):
+    return message
+
+
+# A command the company's PBX refused, said by the PBX's name: whole sentences, so that a
+# translation agrees the verb with it
+REFUSALS = {
+    "mango": {"callback": _lt("Mango did not call: %(reason)s"),
+              Command.TRANSFER: _lt("Mango did not transfer the call: %(reason)s"),
+              Command.HANGUP: _lt("Mango did not hang up: %(reason)s")},
+    "binotel": {"callback": _lt("Binotel did not call: %(reason)s"),
+                Command.TRANSFER: _lt("Binotel did not transfer the call: %(reason)s"),
+                Command.HANGUP: _lt("Binotel did not hang up: %(reason)s")},
+}
+
+
 def _minutes(seconds):
     """Talk time as people read it: 1:05."""
     seconds = round(seconds)
@@ -313,14 +329,15 @@ class PbxCallWeb(models.Model):
     def pbx_hangup(self):
         """End the current user's conversation."""
         call, _mine, leg = self._pbx_my_live_leg()
-        call._pbx_card_command("call/hangup", lambda client, command_ref: client.hangup(
+        call._pbx_card_command(Command.HANGUP, lambda client, command_ref: client.hangup(
             leg.leg_ref, command_ref=command_ref))
         return True
 
     def _pbx_card_command(self, command, send):
-        """Send a command from the card, ``send(client, command_ref)``, once: what Mango
-        refuses now is a UserError, what it refuses later comes back to the card
-        (``_pbx_apply_card_result``)."""
+        """Send a command from the card, ``send(client, command_ref)``, once (never retried:
+        a PBX asked twice may act twice): what the PBX refuses now is a UserError. Mango
+        may also refuse later, in ``result/<command>``, which comes back to the card
+        (``_pbx_apply_card_result``); Binotel's answer is all it says of a command."""
         self.ensure_one()
         command_ref = PbxClient.new_command_ref(f"card{self.id}u{self.env.uid}")
         try:
@@ -328,12 +345,12 @@ class PbxCallWeb(models.Model):
         except PbxError as error:
             raise UserError(self._pbx_refusal(command, error)) from None
 
-    def _pbx_refusal(self, command, error):
-        """Mango's refusal of a command sent from the card, in words."""
-        reason = self.company_id._pbx_error_message(error)
-        if command == Command.TRANSFER:
-            return self.env._("Mango did not transfer the call: %(reason)s", reason=reason)
-        return self.env._("Mango did not hang up: %(reason)s", reason=reason)
+    def _pbx_refusal(self, command, error, company=None):
+        """The refusal of a command (``callback`` or one sent from the card) by the PBX
+        of ``company`` (the call's), in words."""
+        company = company or self.company_id
+        message = REFUSALS[company.pbx_provider][command]
+        return self.env._(message, reason=company._pbx_error_message(error))  # pylint: disable=gettext-variable
 
     @api.model
     def _pbx_apply_card_result(self, company, result):
@@ -390,14 +407,15 @@ class PbxCallWeb(models.Model):
 
     @api.model
     def pbx_click_to_call(self, number):
-        """Ask Mango to ring the current user's phone, then ``number`` (commands/callback)."""
+        """Ask the company's PBX to ring the current user's phone, then ``number`` (Mango's
+        commands/callback, Binotel's calls/internal-number-to-external-number)."""
         company = self.env.company
         extension = self.env["pbx.extension"]._pbx_extension(company, self.env.user)
         if not extension:
             raise UserError(self.env._(
                 "You have no extension in the PBX of %(company)s: ask an administrator to "
                 "import the PBX users.", company=company.name))
-        parsed = classify(number or "", company.country_id.code or "RU", typed=True)
+        parsed = classify(number or "", company._mango_profile().country, typed=True)
         if parsed.kind == "extension":
             to_number = parsed.raw.strip()
         elif parsed.e164:
@@ -405,11 +423,10 @@ class PbxCallWeb(models.Model):
         else:
             raise UserError(self.env._("%(number)s is not a phone number.",
                                        number=number or "?"))
-        try:
+        try:  # once: a callback asked twice may dial twice
             company._pbx_client().callback(extension, to_number)
         except PbxError as error:
-            raise UserError(self.env._("Mango did not call: %(reason)s",
-                                       reason=company._pbx_error_message(error))) from None
+            raise UserError(self._pbx_refusal("callback", error, company)) from None
         return {"message": self.env._(
             "Your phone (%(extension)s) rings first, then %(number)s.",
             extension=extension, number=display(parsed.e164) or to_number)}

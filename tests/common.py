@@ -118,13 +118,17 @@ class PbxHttpCase(PbxCase, HttpCase):
         """Run ``tour`` as ``login``; its steps post the named notifications themselves (as
         Mango would, signed here: ``post`` of static/tests/tours/mango_tour_utils.js), and
         the emulator knows their legs."""
-        self.emulator.know(list(notifications.values()))
-        bodies = {name: {"path": path, "body": form_body(KEY, SALT, payload)}
-                  for name, (path, payload) in notifications.items()}
+        bodies = self.tour_bodies(notifications)
         options = json.dumps({"stepDelay": 0, "startUrl": url})
         code = (f"sessionStorage.setItem('mango_office.tour', {json.dumps(json.dumps(bodies))});"
                 f" odoo.startTour({json.dumps(tour)}, {options});")
         self.start_tour(url, tour, login=login, code=code)
+
+    def tour_bodies(self, notifications):
+        """What a tour's ``post`` sends of each named notification: Mango's, signed."""
+        self.emulator.know(list(notifications.values()))
+        return {name: {"path": path, "body": form_body(KEY, SALT, payload)}
+                for name, (path, payload) in notifications.items()}
 
 
 class _ClientTimeout(HTTPAdapter):

@@ -39,3 +39,9 @@ class BinotelHttpCase(PbxHttpCase):
         self.assertEqual([(r.status_code, r.text) for r in responses],
                          [(200, '{"status":"success"}')] * len(responses))
         return responses
+
+    def tour_bodies(self, notifications):
+        """What a tour's ``post`` sends of each named request: Binotel's forms, to
+        ``/binotel/<path>``."""
+        return {name: {"url": f"/binotel/{path}", "body": encode(data)}
+                for name, (path, data) in notifications.items()}

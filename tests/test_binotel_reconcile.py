@@ -83,7 +83,8 @@ class TestBinotelReconcile(BinotelHttpCase):
                          ["completed"] * 3 + ["reconciliation/record"] * 2)
         self.assertEqual(set(recovered.mapped("state")), {"processed"})
         warning = self.env["mail.activity"].search([
-            ("res_model", "=", "pbx.call"), ("summary", "=", "Binotel requests did not reach Odoo")])
+            ("res_model", "=", "pbx.call"),
+            ("summary", "=", "Binotel requests did not reach Odoo")])
         self.assertEqual(warning.user_id, self.admin)
         self.assertIn("3 calls", str(warning.note))
         self.assertIn(f"{self.company.get_base_url()}/binotel/completed", str(warning.note))

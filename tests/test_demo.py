@@ -11,8 +11,10 @@ from urllib.parse import parse_qs
 from odoo.tests import BaseCase, Form, TransactionCase, tagged
 from odoo.tools import convert_file
 
+from ..binotel import BinotelClient
 from ..mango import MangoClient, parse_notification
 from ..pbx.numbers import classify
+from .emulators import binotel_demo
 from .emulators.mango import MangoEmulator, incoming_call
 from .emulators.mango_demo import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS,
                                    DEMO_TRACKING, RING, TALK, CallPlan, DemoCall, DemoTeam,
@@ -77,26 +79,31 @@ class TestDemoPacing(BaseCase):
 
 
 class Webhook:
-    """What Odoo would receive: every notification posted to it, parsed."""
+    """What Odoo would receive: every notification posted to it, parsed (Mango's; Binotel's
+    forms with ``pbx="binotel"``, answered as Odoo answers them)."""
 
-    def __init__(self):
+    def __init__(self, pbx="mango"):
         received = self.received = []
+        binotel = pbx == "binotel"
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                path = self.path.removeprefix("/mango/")
-                received.append((path, json.loads(form["json"][0])))
+                path = self.path.removeprefix(f"/{pbx}/")
+                received.append((path, {key: values[0] for key, values in form.items()}
+                                 if binotel else json.loads(form["json"][0])))
+                body = b'{"status":"success"}' if binotel else b""
                 self.send_response(200)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mango"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{pbx}"
 
     def stop(self):
         self.server.shutdown()
@@ -342,3 +349,125 @@ class TestDemoData(TransactionCase):
         for number in DEMO_STRANGERS:
             with self.subTest(number=number):
                 self.assertFalse(Call._pbx_match(self.company, classify(number).e164)[0])
+
+
+@tagged("post_install", "-at_install", "binotel")
+class TestBinotelDemoCall(BaseCase):
+    """A call of the Binotel demo: the three kinds of requests, following Odoo's commands."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = binotel_demo.demo_emulator().start()
+        cls.addClassCleanup(cls.emulator.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.webhook = Webhook("binotel")
+        self.addCleanup(self.webhook.stop)
+        self.log = []
+
+    def play(self, plan, entry="7001"):
+        call = binotel_demo.BinotelDemoCall(self.emulator, self.webhook.url, plan, entry,
+                                            scale=SCALE,
+                                            log=lambda line, **kw: self.log.append(line))
+        thread = threading.Thread(target=call.run)
+        thread.start()
+        self.addCleanup(thread.join)
+        return thread
+
+    def kinds(self):
+        return [(path, data["requestType"]) for path, data in self.webhook.received]
+
+    def test_an_incoming_call_asks_who_calls_then_pushes_and_completes(self):
+        self.play(CallPlan(0, "incoming", "0671234567", "901", "0441234567", 8, 60)).join()
+        self.assertEqual(self.kinds(), [
+            ("settings", "apiCallSettings"), ("push", "receivedTheCall"),
+            ("push", "answeredTheCall"), ("push", "hangupTheCall"),
+            ("completed", "apiCallCompleted")])
+        received = self.webhook.received[1][1]
+        self.assertEqual((received["internalNumber"], received["externalNumber"]),
+                         ("901", "0671234567"))
+        completed = self.webhook.received[-1][1]
+        self.assertEqual((completed["callDetails[disposition]"],
+                          completed["callDetails[internalNumber]"]), ("ANSWER", "901"))
+        self.assertRegex(self.log[0], r"^incoming call 7001 0671234567 ext 901: talked \d+ s$")
+
+    def test_a_transfer_then_a_hang_up_asked_by_odoo(self):
+        self.play(CallPlan(0, "incoming", "0671234567", "901", "0441234567", 5, 1000))
+        wait_until(lambda: ("push", "answeredTheCall") in self.kinds())
+        client = BinotelClient(self.emulator.url, binotel_demo.COMPANY_KEY,
+                               binotel_demo.COMPANY_SECRET)
+        client.transfer("7001", "902", initiator="901")
+        wait_until(lambda: ("push", "transferredTheCall") in self.kinds())
+        self.assertEqual(self.webhook.received[-1][1]["internalNumber"], "902")
+        client.hangup("7001")
+        wait_until(lambda: ("completed", "apiCallCompleted") in self.kinds())
+        completed = self.webhook.received[-1][1]
+        self.assertEqual([completed[f"callDetails[historyData][{n}][disposition]"]
+                          for n in (0, 1)], ["TRANSFER", "ANSWER"])
+        self.assertIn("hung up from Odoo", self.log[0])
+
+    def test_a_click_to_call_is_played_as_an_outgoing_call(self):
+        binotel_demo.play_callbacks(self.emulator, self.webhook.url,
+                                    DemoTeam(binotel_demo.DEMO_EXTENSIONS),
+                                    log=lambda line, **kw: self.log.append(line))
+        self.addCleanup(setattr, self.emulator, "on_callback", None)
+        ref = BinotelClient(self.emulator.url, binotel_demo.COMPANY_KEY,
+                            binotel_demo.COMPANY_SECRET).callback("901", "380671234567")
+        wait_until(lambda: self.webhook.received, timeout=5)
+        path, received = self.webhook.received[0]
+        self.assertEqual((path, received["generalCallID"], received["callType"],
+                          received["internalNumber"]), ("push", ref, "1", "901"))
+
+
+@tagged("post_install", "-at_install", "binotel")
+class TestBinotelDemoData(TransactionCase):
+    """The Binotel demo loads: a Ukrainian company on Binotel whose employees and customers
+    are those of the emulator's demo calls."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("uk_UA")
+        convert_file(cls.env, "mango_office", "data/binotel_demo.xml", {}, mode="init",
+                     noupdate=True)
+        cls.company = cls.env.ref("base.main_company")
+
+    def test_a_ukrainian_company_on_binotel(self):
+        self.assertRecordValues(self.company, [{
+            "name": "ТОВ «ТехноПостач»", "country_id": self.env.ref("base.ua").id,
+            "currency_id": self.env.ref("base.UAH").id, "pbx_provider": "binotel",
+            "binotel_company_ref": "62770"}])
+        users = self.env["pbx.extension"].search([("company_id", "=", self.company.id)]).user_id
+        self.assertEqual(len(users), 4)
+        for partner in self.company.partner_id | users.partner_id:
+            self.assertEqual((partner.lang, partner.tz), ("uk_UA", "Europe/Kyiv"), partner.name)
+
+    def test_the_employees_are_binotels(self):
+        emulator = binotel_demo.demo_emulator().start()
+        self.addCleanup(emulator.stop)
+        self.company.binotel_api_url = emulator.url
+        Extension = self.env["pbx.extension"]
+        pbx = {employee["endpointData"].get("internalNumber")
+               or next(iter(employee["endpointData"].values()))["internalNumber"]:
+               employee["name"] for employee in emulator.employees}
+        self.assertEqual(set(pbx), set(binotel_demo.DEMO_EXTENSIONS))
+        self.assertEqual({extension: Extension._pbx_user(self.company, extension).name
+                          for extension in pbx}, pbx)
+        wizard = Form(self.env["pbx.user.import"]).save()
+        self.assertEqual({(line.extension, line.user_id) for line in wizard.line_ids},
+                         {(extension, Extension._pbx_user(self.company, extension))
+                          for extension in pbx}, "importing changes nothing")
+
+    def test_known_customers_go_to_their_salesperson(self):
+        Call = self.env["pbx.call"]
+        for number, extension in binotel_demo.DEMO_CUSTOMERS.items():
+            with self.subTest(number=number):
+                partner, lead, _user, found, _name = Call._pbx_match(
+                    self.company, classify(number, "UA").e164)
+                self.assertTrue(partner and lead)
+                self.assertEqual(found, extension)
+        for number in binotel_demo.DEMO_STRANGERS:
+            self.assertFalse(Call._pbx_match(self.company, classify(number, "UA").e164)[0])

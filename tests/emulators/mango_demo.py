@@ -34,6 +34,14 @@ DEMO_VISITOR = {"uid": "5f2a", "widget_id": 3, "widget_name": "Сайт", "devic
                                  "title": "Прайс-лист"}}
 
 
+# Who calls a demo company and on which lines: the Mango demo's by default, Binotel's in
+# binotel_demo.py; ``new_number`` makes a stranger's number of nine random digits
+DemoBook = collections.namedtuple("DemoBook",
+                                  "customers strangers lines tracking extensions new_number")
+MANGO_BOOK = DemoBook(DEMO_CUSTOMERS, DEMO_STRANGERS, DEMO_LINES, DEMO_TRACKING,
+                      DEMO_EXTENSIONS, "79{:09d}".format)
+
+
 def demo_emulator(key, salt, port=0):
     """The demo company's PBX: its employees, lines and the website's call tracking."""
     emulator = MangoEmulator(key, salt, port=port)
@@ -55,27 +63,28 @@ class CallPlan:
     tracking: str = ""  # the call tracking number the customer dialled
 
 
-def demo_plans(rng, every=40.0):
+def demo_plans(rng, every=40.0, book=MANGO_BOOK):
     """Calls as a sales team gets them, one every ``every`` seconds on average, forever:
     mostly incoming, from known customers and from strangers (some found through the
     website's call tracking), a missed one now and then, and the reps' own calls out."""
+    customers = book.customers
     while True:
         pause = rng.uniform(every / 2, every * 3 / 2)
         ring, talk = rng.randint(*RING), rng.randint(*TALK)
         if rng.random() < 0.2:
-            number = rng.choice(sorted(DEMO_CUSTOMERS))
-            yield CallPlan(pause, "outgoing", number, DEMO_CUSTOMERS[number], DEMO_LINES[0],
+            number = rng.choice(sorted(customers))
+            yield CallPlan(pause, "outgoing", number, customers[number], book.lines[0],
                            ring, talk if rng.random() < 0.75 else 0)
             continue
         tracking = ""
         if rng.random() < 0.55:
-            number, line = rng.choice(sorted(DEMO_CUSTOMERS)), DEMO_LINES[0]
+            number, line = rng.choice(sorted(customers)), book.lines[0]
         else:
-            number = rng.choice(DEMO_STRANGERS) if rng.random() < 0.4 else \
-                f"79{rng.randrange(10 ** 9):09d}"
-            line = rng.choice(DEMO_LINES)
-            tracking = DEMO_TRACKING if rng.random() < 0.3 else ""
-        yield CallPlan(pause, "incoming", number, rng.choice(DEMO_EXTENSIONS), line, ring,
+            number = rng.choice(book.strangers) if rng.random() < 0.4 else \
+                book.new_number(rng.randrange(10 ** 9))
+            line = rng.choice(book.lines)
+            tracking = book.tracking if rng.random() < 0.3 else ""
+        yield CallPlan(pause, "incoming", number, rng.choice(book.extensions), line, ring,
                        talk if rng.random() < 0.8 else 0, tracking)
 
 
@@ -120,6 +129,11 @@ class DemoCall:
         self.extension = plan.extension  # the employee of the call now
         self.holding = False  # whether the call keeps that employee busy in the team
         self.undelivered = 0
+
+    @staticmethod
+    def entry_ref_of(n):
+        """The PBX's id of the demo's ``n``-th call."""
+        return f"demo-{int(time.time())}-{n}"
 
     def now(self):
         return self.t0 + round((time.monotonic() - self.started) / self.scale)
@@ -286,15 +300,17 @@ class DemoCall:
                     self.log(f"Odoo did not take call {self.entry_ref}", flush=True)
 
 
-def play_demo(emulator, webhook, plans, scale=1.0, log=print):
-    """Start each planned call at its time, each in a thread of its own, until interrupted;
-    then the calls going on end as if their callers hung up, so that none stays open."""
-    team, closing, threads = DemoTeam(), threading.Event(), []
+def play_demo(emulator, webhook, plans, scale=1.0, log=print, call_class=DemoCall,
+              team=None):
+    """Start each planned call at its time, each in a thread of its own (a ``call_class``
+    of the PBX's), until interrupted; then the calls going on end as if their callers hung
+    up, so that none stays open."""
+    team, closing, threads = team or DemoTeam(), threading.Event(), []
     try:
         for n, plan in enumerate(plans, 1):
             time.sleep(plan.pause * scale if n > 1 else 0)
-            call = DemoCall(emulator, webhook, plan, f"demo-{int(time.time())}-{n}", team, scale,
-                            log, closing)
+            call = call_class(emulator, webhook, plan, call_class.entry_ref_of(n), team, scale,
+                              log, closing)
             threads = [thread for thread in threads if thread.is_alive()]
             threads.append(threading.Thread(target=call.run, daemon=True))
             threads[-1].start()

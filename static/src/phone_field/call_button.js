@@ -1,8 +1,12 @@
 import { _t } from "@web/core/l10n/translation";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { Component } from "@odoo/owl";
 
-/** Click-to-call: Mango rings the rep's phone first, then the number of this field. */
+/**
+ * Click-to-call: the company's PBX (Mango Office, Binotel) rings the rep's phone first, then
+ * the number of this field. The button bears the PBX's short name.
+ */
 export class PbxCallButton extends Component {
     static template = "mango_office.CallButton";
     static props = ["*"];
@@ -10,7 +14,11 @@ export class PbxCallButton extends Component {
     setup() {
         this.orm = useService("orm");
         this.notification = useService("notification");
-        this.title = _t("Call through Mango Office: your phone rings first, then this number");
+        this.pbxName = user.activeCompany?.pbx_name || "Mango Office";
+        this.label = this.pbxName.split(" ")[0];
+        this.title = _t("Call through %(pbx)s: your phone rings first, then this number", {
+            pbx: this.pbxName,
+        });
     }
 
     async onClick() {

@@ -1,18 +1,20 @@
 import { WORKER_STATE } from "@bus/workers/websocket_worker";
 
 /**
- * Steps the addon's tours share. The Python test gives the notifications Mango would post,
- * signed, under names (sessionStorage "mango_office.tour", see ``PbxHttpCase.tour_posting``);
- * ``post(name)`` posts one to the webhook when the story needs it, and the next step waits
- * for what the rep sees of it.
+ * Steps the addon's tours share. The Python test gives the notifications the PBX would post
+ * (Mango's signed, Binotel's forms with their own ``url``) under names (sessionStorage
+ * "mango_office.tour", see ``PbxHttpCase.tour_posting``); ``post(name)`` posts one to the
+ * webhook when the story needs it, and the next step waits for what the rep sees of it.
  */
 export function post(name) {
     return {
-        content: `Mango posts "${name}"`,
+        content: `the PBX posts "${name}"`,
         trigger: ".o_main_navbar",
         async run() {
-            const { path, body } = JSON.parse(sessionStorage.getItem("mango_office.tour"))[name];
-            const response = await fetch(`/mango/${path}`, {
+            const { path, url, body } = JSON.parse(sessionStorage.getItem("mango_office.tour"))[
+                name
+            ];
+            const response = await fetch(url || `/mango/${path}`, {
                 method: "POST",
                 body: new URLSearchParams(body),
             });
