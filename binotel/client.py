@@ -12,6 +12,7 @@ lists of groups and lines, or the website visitor behind a number: those raise
 its call tracking data comes with the completed call.
 """
 import calendar
+import json
 from datetime import timedelta
 
 import requests
@@ -24,7 +25,8 @@ except ImportError:  # run on its own (the demo, the benchmarks): pbx/ is beside
                             PbxTimeout, PbxUnsupported, StatisticsCall)
 from . import codes
 from .codes import _lt
-from .events import CALL_COMPLETED, RECORD_READY
+from .events import RECORD_READY
+from .webhook import completed_journal
 
 
 class BinotelError(PbxError):
@@ -188,15 +190,13 @@ class BinotelClient(PbxClient):
                                       "%(call)s yet"), call=recording_ref, http_status=200)
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise _unexpected(path)
-        response = self._send("get", url)
+        response = self._send("get", url)  # no answer at all: asked again later
         kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if response.status_code in (403, 404):  # the storage has no file there yet
-            raise BinotelNotReady(_lt("Binotel has no file of the recording of call "
-                                      "%(call)s yet"), call=recording_ref,
-                                  http_status=response.status_code)
-        if response.status_code != 200:
-            raise BinotelError(_lt("Binotel answered with HTTP status %(status)s"),
-                               http_status=response.status_code)
+        if response.status_code != 200:  # expired, or not stored there yet
+            raise BinotelNotReady(_lt("The link Binotel gave to the recording of call "
+                                      "%(call)s did not give the file (HTTP status "
+                                      "%(status)s): a new link is asked for later"),
+                                  call=recording_ref, http_status=response.status_code)
         if kind.startswith("text/") or "json" in kind or not response.content:
             raise _unexpected(path)
         return kind or "audio/mpeg", response.content
@@ -295,14 +295,15 @@ def national(number):
 
 
 def _statistics_call(call):
-    """A call of the statistics as what to journal: the summary as API CALL COMPLETED
-    posts it, the recording when Binotel keeps one."""
+    """A call of the statistics as what to journal: the summary as the journal keeps API
+    CALL COMPLETED's request of it (the same row, whichever comes first), the recording
+    when Binotel keeps one."""
     entry = call["generalCallID"]
     recorded = _text(call.get("recordingStatus")).lower() == "uploaded" \
         and _text(call.get("disposition")).upper() in codes.RECORDED
+    path, raw_json = completed_journal(call)  # the row API CALL COMPLETED makes of it
     return StatisticsCall(
         entry_ref=entry, start=_to_int(call.get("startTime")),
-        summary=Notification("reconciliation/summary",
-                             {"requestType": CALL_COMPLETED, "callDetails": call}),
+        summary=Notification(path, json.loads(raw_json), raw_json=raw_json),
         recordings={entry: Notification(RECORD_READY, {"generalCallID": entry})}
         if recorded else {})

@@ -71,7 +71,7 @@ def nest(pairs):
                 node[_slot(node, name)] = child
             node = child
         node[_slot(node, last)] = value
-    return {key: _lists(value) for key, value in root.items()}
+    return {key: as_lists(value) for key, value in root.items()}
 
 
 def split_key(key):
@@ -98,11 +98,11 @@ def _slot(node, name):
     return str(max(indices) + 1 if indices else 0)
 
 
-def _lists(node):
+def as_lists(node):
     """Containers indexed 0..n-1 as lists, all the way down."""
     if not isinstance(node, dict):
         return node
-    values = {key: _lists(value) for key, value in node.items()}
+    values = {key: as_lists(value) for key, value in node.items()}
     if values and all(INDEX.fullmatch(key) for key in values) \
             and sorted(map(int, values)) == list(range(len(values))):
         return [values[str(index)] for index in range(len(values))]

@@ -9,7 +9,7 @@ import ipaddress
 import json
 import re
 
-from . import events
+from . import events, forms
 
 # Binotel's servers (reference §4.0: the official list, then newer ones seen in use)
 SERVER_ADDRESSES = (
@@ -86,10 +86,40 @@ def to_journal(data, received_at):
     body without what differs between Binotel's retries of it (``attemptsCounter``), its
     keys sorted, so that a retry is the same row; a push or call settings request with
     the time it has not: ``received_at`` (Unix seconds) in milliseconds, so that two calls
-    from one number asking the same call settings are two rows."""
+    from one number asking the same call settings are two rows. A completed call is its
+    ``callDetails`` alone (``completed_journal``), so that the reconciliation's row of it
+    from the statistics is the same row too."""
     kind = data.get("requestType")
     path = PATHS.get(kind, "other") if isinstance(kind, str) else "other"
+    if path == "completed" and isinstance(data.get("callDetails"), dict):
+        return completed_journal(data["callDetails"])
     kept = {key: value for key, value in data.items() if key not in RETRY_FIELDS}
     if path in ("push", "settings"):
         kept[events.RECEIVED_AT] = str(int(received_at * 1000))
-    return path, json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return path, _text(kept)
+
+
+def completed_journal(details):
+    """``(path, json)`` of a completed call as the journal keeps it, whoever tells it (API
+    CALL COMPLETED, or the REST statistics: "the same structure"): its ``callDetails``
+    with every value as the form posts it (text; an empty object or list, or null, as
+    '')."""
+    return "completed", _text({"requestType": events.CALL_COMPLETED,
+                               "callDetails": _as_posted(forms.as_lists(details))})
+
+
+def _as_posted(value):
+    """A value of JSON as a form body carries it: text, empty containers as ''."""
+    if isinstance(value, dict):
+        return {str(key): _as_posted(item) for key, item in value.items()} if value else ""
+    if isinstance(value, (list, tuple)):
+        return [_as_posted(item) for item in value] if value else ""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+def _text(data):
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -29,7 +29,8 @@ def _lt(message):
     return message
 
 
-GAVE_UP = _lt("Mango did not give the file within a day: %(problem)s")
+GAVE_UP = {"mango": _lt("Mango did not give the file within a day: %(problem)s"),
+           "binotel": _lt("Binotel did not give the file within a day: %(problem)s")}
 
 
 class PbxCallRecording(models.Model):
@@ -176,8 +177,9 @@ class PbxCallRecording(models.Model):
                 now + RETRY_AFTER)
             return
         if again:
-            message = self.call_id.company_id._pbx_error_message(error)
-            stored = {"reason": GAVE_UP, "params": {"problem": message}}
+            company = self.call_id.company_id
+            stored = {"reason": GAVE_UP[company.pbx_provider],
+                      "params": {"problem": company._pbx_error_message(error)}}
         self.write({"fetch_state": "failed", "fetch_error": stored})
         _logger.info("Recording %s of call %s not downloaded: %s", self.recording_ref,
                      self.call_id.id, error)

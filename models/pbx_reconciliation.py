@@ -1,4 +1,3 @@
-import json
 import logging
 import math
 from datetime import datetime, timedelta
@@ -67,8 +66,8 @@ class PbxReconciliation(models.AbstractModel):
         """One window of one company per call, committed with the cron's progress: the
         periods running or asked for first, then each PBX from where its last complete run
         ended (at most once per ``MIN_REGULAR``)."""
-        companies = self.env["res.company"].sudo().search([("mango_api_key", "!=", False)],
-                                                          order="id")
+        Company = self.env["res.company"].sudo()
+        companies = Company.search(Company._pbx_connected_domain(), order="id")
         now = fields.Datetime.now()
         for company in companies.filtered(lambda c: not c.mango_reconciling_to):
             start = company.mango_reconciled_until or now - timedelta(days=1)
@@ -122,12 +121,16 @@ class PbxReconciliation(models.AbstractModel):
         if user:
             company = company.with_context(lang=user.lang)
             env = company.env
+            count = company.mango_reconciliation_recovered
             if error:
                 message = env._("Reconciliation failed: %(reason)s",
                                 reason=company._pbx_reconciliation_failure())
+            elif company.pbx_provider == "binotel":
+                message = env._("Reconciliation done: %(count)s calls recovered from "
+                                "Binotel's statistics.", count=count)
             else:
                 message = env._("Reconciliation done: %(count)s calls recovered from Mango's "
-                                "statistics.", count=company.mango_reconciliation_recovered)
+                                "statistics.", count=count)
             user._bus_send("simple_notification", {
                 "type": "danger" if error else "success", "message": message,
                 "sticky": bool(error)})
@@ -163,8 +166,8 @@ class PbxReconciliation(models.AbstractModel):
                           if ref not in known]
         lost = False
         for notification in notifications:
-            raw = json.dumps(notification.payload, ensure_ascii=False, sort_keys=True)
-            event = Event._journal(company, notification.path, raw, entry)
+            event = Event._journal(company, notification.path, notification.journal_text(),
+                                   entry)
             if event:
                 self.env.cr.commit()
                 event._process()
@@ -176,7 +179,7 @@ class PbxReconciliation(models.AbstractModel):
 
     @api.model
     def _pbx_warn_admins(self, company, calls, date_from, date_to):
-        """A to-do for each administrator of the company: Mango's notifications of these
+        """A to-do for each administrator of the company: the PBX's notifications of these
         calls never reached Odoo, and what usually causes that."""
         admins = self.env.ref("base.group_system").sudo().all_user_ids.filtered(
             lambda user: user.active and not user.share and company in user.company_ids
@@ -186,27 +189,48 @@ class PbxReconciliation(models.AbstractModel):
             lang = admin.lang or company.partner_id.lang
             call = newest.with_context(lang=lang)
             env = call.env
-            summary = env._("Mango notifications did not reach Odoo")
+            tz = admin.tz or "UTC"
+            period = {"count": len(calls), "start": format_datetime(env, date_from, tz=tz),
+                      "end": format_datetime(env, date_to, tz=tz)}
+            summary, lines = getattr(self, f"_pbx_warning_{company.pbx_provider}")(
+                company, env, period)
             if self.env["mail.activity"].sudo().search_count([
                     ("res_model", "=", "pbx.call"), ("user_id", "=", admin.id),
                     ("summary", "=", summary)], limit=1):
                 continue  # warned already; one open to-do is enough
-            tz = admin.tz or "UTC"
-            note = Markup("<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li></ul>") % (
-                env._("Mango's statistics list %(count)s calls between %(start)s and %(end)s "
-                      "whose notifications never reached Odoo. They are now in the call log, "
-                      "recovered by the reconciliation.", count=len(calls),
-                      start=format_datetime(env, date_from, tz=tz),
-                      end=format_datetime(env, date_to, tz=tz)),
-                env._("Check that the address of the external system in Mango's API "
-                      "connector is %(url)s.", url=company._mango_webhook_url()),
-                env._("Mango needs HTTPS with a valid certificate (TLS 1.2): check that "
-                      "Odoo's certificate is accepted."),
-                env._("Odoo may have been stopped or unreachable from the internet then "
-                      "(a restart, the proxy, a firewall)."))
+            note = Markup("<p>%s</p><ul>%s</ul>") % (lines[0], Markup().join(
+                Markup("<li>%s</li>") % line for line in lines[1:]))
             call.sudo().activity_schedule("mail.mail_activity_data_todo", summary=summary,
                                           note=note, user_id=admin.id)
 
+    @api.model
+    def _pbx_warning_mango(self, company, env, period):
+        """The to-do's summary and lines (what happened, then what to check) for Mango."""
+        return env._("Mango notifications did not reach Odoo"), [
+            env._("Mango's statistics list %(count)s calls between %(start)s and %(end)s "
+                  "whose notifications never reached Odoo. They are now in the call log, "
+                  "recovered by the reconciliation.", **period),
+            env._("Check that the address of the external system in Mango's API "
+                  "connector is %(url)s.", url=company._mango_webhook_url()),
+            env._("Mango needs HTTPS with a valid certificate (TLS 1.2): check that "
+                  "Odoo's certificate is accepted."),
+            env._("Odoo may have been stopped or unreachable from the internet then "
+                  "(a restart, the proxy, a firewall).")]
+
+    @api.model
+    def _pbx_warning_binotel(self, company, env, period):
+        """The to-do's summary and lines for Binotel."""
+        completed = dict(company._binotel_webhook_urls())["callCompleted"]
+        return env._("Binotel requests did not reach Odoo"), [
+            env._("Binotel's statistics list %(count)s calls between %(start)s and %(end)s "
+                  "whose requests never reached Odoo. They are now in the call log, "
+                  "recovered by the reconciliation.", **period),
+            env._("Check with Binotel's support that API CALL COMPLETED requests go to "
+                  "%(url)s.", url=completed),
+            env._("Check that Binotel's servers are on the list of Binotel addresses in "
+                  "the settings, and that a proxy in front of Odoo passes their address."),
+            env._("Odoo may have been stopped or unreachable from the internet then "
+                  "(a restart, the proxy, a firewall).")]
 
 def _window(company):
     """The longest period one statistics call of the company's PBX may cover."""

@@ -2,6 +2,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL, ormcache
 
 from ..mango import MangoClient
@@ -174,6 +175,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         error = self.mango_reconciliation_error
         return error and self._pbx_error_message(PbxError(error["reason"], **error["params"]))
+
+    @api.model
+    def _pbx_connected_domain(self):
+        """The companies whose PBX Odoo may ask (its keys are set), each PBX adding its own."""
+        return Domain("pbx_provider", "=", "mango") & Domain("mango_api_key", "!=", False)
 
     def _pbx_client(self, timeout=10.0):
         """The client of this company's PBX (``pbx.client.PbxClient``); a PbxError when it

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import ormcache
 
 from ..binotel import BinotelClient
@@ -74,6 +75,11 @@ class ResCompanyBinotel(models.Model):
     @ormcache("company_id")
     def _binotel_allowed_of(self, company_id):
         return allowed_addresses(self.sudo().browse(company_id).binotel_allowed_ips)
+
+    @api.model
+    def _pbx_connected_domain(self):
+        return super()._pbx_connected_domain() | (
+            Domain("pbx_provider", "=", "binotel") & Domain("binotel_api_key", "!=", False))
 
     def _binotel_client(self, timeout=10.0):
         """The Binotel REST client of this company; BinotelError when it is not set up."""

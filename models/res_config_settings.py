@@ -67,17 +67,26 @@ class ResConfigSettings(models.TransientModel):
             return self._mango_notify(self.env._("Nothing to reconcile"), self.env._(
                 "The period ends before it starts: choose its start before its end, and "
                 "not in the future."), "warning")
+        binotel = company.pbx_provider == "binotel"
         if not self.env["pbx.reconciliation"].sudo()._pbx_request(
                 company, start, end, self.env.user):
+            period = self._mango_period(company.mango_reconciling_from,
+                                        company.mango_reconciling_to)
             return self._mango_notify(self.env._("A reconciliation is running"), self.env._(
+                "Binotel's statistics of %(period)s are being compared with the call log: "
+                "this page tells when that has finished; then reconcile another period.",
+                period=period) if binotel else self.env._(
                 "Mango's statistics of %(period)s are being compared with the call log: "
                 "this page tells when that has finished; then reconcile another period.",
-                period=self._mango_period(company.mango_reconciling_from,
-                                          company.mango_reconciling_to)), "warning")
+                period=period), "warning")
+        period = self._mango_period(start, end)
         action = self._mango_notify(self.env._("Reconciliation started"), self.env._(
+            "Binotel's statistics of %(period)s are compared with the call log in the "
+            "background. You are told when it has finished; this page then says what it "
+            "recovered.", period=period) if binotel else self.env._(
             "Mango's statistics of %(period)s are compared with the call log in the "
             "background. You are told when it has finished; this page then says what it "
-            "recovered.", period=self._mango_period(start, end)), "info")
+            "recovered.", period=period), "info")
         action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return action
 

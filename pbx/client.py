@@ -8,6 +8,7 @@ reconciliation use only what is here: the wire format stays in the PBX's package
 No Odoo import here.
 """
 import abc
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -97,9 +98,15 @@ class Line:
 @dataclass(frozen=True)
 class Notification:
     """A notification in the PBX's own shape, as its webhook would have received it:
-    journaled as it is, it is applied like a live one."""
+    journaled as it is, it is applied like a live one. ``raw_json``: the journal's text of
+    it when the PBX's package says it as its webhook journals one (so that the same
+    notification received from both is one row), else ``payload`` with its keys sorted."""
     path: str
     payload: dict
+    raw_json: str = ""
+
+    def journal_text(self):
+        return self.raw_json or json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
