@@ -381,7 +381,8 @@ class PbxCallWeb(models.Model):
         ``end``, ``done``, ``recovered``), each False when there is none, and ``warning``.
         """
         company = self.env.company
-        if not (self.env.user.has_group("base.group_system") and company.sudo().mango_api_key):
+        if not (self.env.user.has_group("base.group_system")
+                and company.sudo().filtered_domain(company._pbx_connected_domain())):
             return False
         last, errors = company._mango_health()
         when = fields.Datetime.to_string

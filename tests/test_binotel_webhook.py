@@ -135,6 +135,14 @@ class TestBinotelCallLog(BinotelHttpCase):
         self.assertEqual(call.recording_ids.mapped("recording_ref"), ["B-twice"])
         self.assertEqual(len(self.olena.message_ids), notes, "no second note of the call")
 
+    def test_the_administrator_sees_the_health_of_binotels_requests(self):
+        self.post_binotel_all(incoming_call("B-health", CALLER, extension="101"))
+        Call = self.env["pbx.call"]
+        self.assertFalse(Call.with_user(self.rep).pbx_webhook_health(), "not for a rep")
+        health = Call.with_user(self.env.ref("base.user_admin")).pbx_webhook_health()
+        self.assertTrue(health["last_notification"])
+        self.assertEqual(health["errors"], 0)
+
     def test_a_missed_call_gives_its_state(self):
         self.post_binotel_all(incoming_call("B-missed", CALLER, extension="102", answered=False))
         call = self.calls("B-missed")
