@@ -407,6 +407,7 @@ class TestBinotelDemoCall(BaseCase):
         completed = self.webhook.received[-1][1]
         self.assertEqual([completed[f"callDetails[historyData][{n}][disposition]"]
                           for n in (0, 1)], ["TRANSFER", "ANSWER"])
+        wait_until(lambda: self.log)  # the call says what became of it once completed is posted
         self.assertIn("hung up from Odoo", self.log[0])
 
     def test_a_click_to_call_is_played_as_an_outgoing_call(self):
