@@ -76,11 +76,9 @@ class BinotelClient(PbxClient):
     def __init__(self, base_url, key, secret, timeout=10.0, session=None):
         if not key or not secret:
             raise BinotelError(_lt("The Binotel API key and secret are not set"))
-        self.base_url = (base_url or self.DEFAULT_URL).rstrip("/") + "/"
+        self._connect(base_url, timeout, session)
         self.key = key
         self.secret = secret
-        self.timeout = timeout
-        self.session = session or requests.Session()
 
     @classmethod
     def result_error(cls, code):

@@ -63,11 +63,9 @@ class MangoClient(PbxClient):
     def __init__(self, base_url, key, salt, timeout=10.0, session=None):
         if not key or not salt:
             raise MangoError(_lt("The PBX unique code and signing key are not set"))
-        self.base_url = (base_url or self.DEFAULT_URL).rstrip("/") + "/"
+        self._connect(base_url, timeout, session)
         self.key = key
         self.salt = salt
-        self.timeout = timeout
-        self.session = session or requests.Session()
 
     @classmethod
     def result_error(cls, code):

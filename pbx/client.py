@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import requests
+
 
 class PbxError(Exception):
     """A failed exchange with a PBX, in words.
@@ -141,6 +143,15 @@ class PbxClient(abc.ABC):
 
     #: the longest period one ``statistics`` call may cover
     statistics_window = timedelta(days=1)
+    #: the PBX's API address when the settings give none
+    DEFAULT_URL = ""
+
+    def _connect(self, base_url, timeout, session):
+        """Where and how this client sends: the API's address (``DEFAULT_URL`` when
+        empty), a timeout in seconds, an HTTP session (a new one when None)."""
+        self.base_url = (base_url or self.DEFAULT_URL).rstrip("/") + "/"
+        self.timeout = timeout
+        self.session = session or requests.Session()
 
     @staticmethod
     def new_command_ref(prefix="odoo"):
