@@ -7,6 +7,8 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL, format_datetime
 
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
 from ..pbx.client import PbxError
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +18,7 @@ QUIET_AFTER = timedelta(days=1)  # older calls are recovered without notifying a
 # the hourly run compares at least this much: the cron's loop, which calls it again while it
 # has time, does not start another one right after the last
 MIN_REGULAR = timedelta(minutes=15)
+RETRY_AFTER = timedelta(seconds=10)  # a window whose progress could not be written
 RUNNING_FIELDS = ["mango_reconciling_from", "mango_reconciling_to", "mango_reconciling_done",
                   "mango_reconciling_recovered", "mango_reconciling_user_id"]
 
@@ -81,7 +84,17 @@ class PbxReconciliation(models.AbstractModel):
         # the next run, which it starts at once, since a window can take a minute
         Cron = self.env["ir.cron"]
         if Cron._commit_progress(remaining=sum(map(_windows, running))):
-            self._pbx_reconcile_window(running[0])
+            try:
+                self._pbx_reconcile_window(running[0])
+                self.env.flush_all()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # the company was saved at the same moment: the window is compared again
+                # soon (what it recovered is journaled, so nothing twice)
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                self.env.ref("mango_office.ir_cron_pbx_reconcile")._trigger(
+                    fields.Datetime.now() + RETRY_AFTER)
+                return
             Cron._commit_progress(1, remaining=sum(
                 map(_windows, running.filtered("mango_reconciling_to"))))
 
@@ -97,6 +110,10 @@ class PbxReconciliation(models.AbstractModel):
             _logger.warning("Reconciliation of %s failed: %s", company.name, error)
             self._pbx_finish(company, error.stored())
             return
+        # the progress is written in a transaction of its own: the PBX took its time, and a
+        # settings form saved meanwhile would fail a write of this one to serialise
+        self.env.cr.commit()
+        company.invalidate_recordset(RUNNING_FIELDS + ["mango_reconciled_until"])
         until = company.mango_reconciled_until
         vals = {"mango_reconciling_done": end,
                 "mango_reconciling_recovered": company.mango_reconciling_recovered + lost}

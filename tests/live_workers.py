@@ -15,7 +15,8 @@ Checks, each printed as it passes or fails, then ``workers: N passed, N failed``
 3. a burst of calls on as many connections with Mango fast, then the same with Mango slow
    (10 s): every webhook answered as fast, but for the one attempt each worker makes
    before Mango is known to be slow; then Mango unreachable: every webhook answered within
-   1 s; every call logged.
+   1 s; every call logged;
+4. Binotel's retries and Odoo stopped for a minute then reconciled (``live_binotel.py``).
 """
 import argparse
 import os
@@ -35,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # the protocol package and the emulators
 
 from emulators.mango import MangoEmulator, incoming_call  # noqa: E402
+from live_binotel import BinotelLive  # noqa: E402
 from mango.signing import form_body  # noqa: E402
 
 KEY, SALT = "live-vpbx-key", "live-vpbx-salt"
@@ -52,6 +54,8 @@ def free_port():
 
 
 class Live:
+    connections = CONNECTIONS
+
     def __init__(self, database, odoo_args, workers=2):
         self.database, self.odoo_args, self.workers = database, odoo_args, workers
         self.results = []
@@ -182,7 +186,10 @@ class Live:
                       (SELECT array_agg(l.state || l.appeared_date ORDER BY l.appeared_date, l.id)
                          FROM pbx_call_leg l WHERE l.call_id = c.id),
                       (SELECT array_agg(r.state) FROM pbx_call_recording r
-                        WHERE r.call_id = c.id)
+                        WHERE r.call_id = c.id),
+                      (SELECT count(*) FROM pbx_event e WHERE e.entry_ref = c.entry_ref),
+                      (SELECT count(*) FROM mail_message m  -- its notes in chatters
+                        WHERE m.pbx_call_id = c.id AND m.model != 'pbx.call')
                  FROM pbx_call c WHERE c.entry_ref LIKE %s""", (prefix, prefix + "-%")))
 
     def burst_equals_order(self):
@@ -289,14 +296,19 @@ def main():
     parser.add_argument("odoo_args", nargs="*")
     args = parser.parse_args()
     live = Live(args.database, args.odoo_args)
-    return live.run("workers", [
-        (f"every notification of {CALLS} calls at once, shuffled, {CONNECTIONS} connections, "
-         "--workers=2", live.burst_equals_order),
-        ("a worker killed while routing leaves the call failed, with the reason",
-         live.killed_worker_fails_the_route),
-        (f"Mango slow (10 s) during a burst of {CALLS} calls, then unreachable: webhooks "
-         "answered as with Mango fast",
-         live.slow_mango_never_slows_the_webhook)])
+    binotel = BinotelLive(live)
+    try:
+        return live.run("workers", [
+            (f"every notification of {CALLS} calls at once, shuffled, {CONNECTIONS} connections, "
+             "--workers=2", live.burst_equals_order),
+            ("a worker killed while routing leaves the call failed, with the reason",
+             live.killed_worker_fails_the_route),
+            (f"Mango slow (10 s) during a burst of {CALLS} calls, then unreachable: webhooks "
+             "answered as with Mango fast",
+             live.slow_mango_never_slows_the_webhook),
+            *binotel.checks()], prepare=binotel.prepare)
+    finally:
+        binotel.stop()
 
 
 if __name__ == "__main__":
