@@ -74,7 +74,7 @@ class MangoWebhook(http.Controller):
             return None, "unknown PBX unique code"
         if not company._mango_profile().salt:
             return None, (f"the signing key of company #{company.id} is not set: copy it from "
-                          "Mango's API connector into the Mango Office settings")
+                          "Mango's API connector into Settings > CRM > Telephony")
         return company, None
 
     @staticmethod

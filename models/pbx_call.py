@@ -104,8 +104,8 @@ class PbxCall(models.Model):
          ("other", "Other")], readonly=True, index=True)
     pbx_direction = fields.Integer(
         string="PBX Direction Code", readonly=True, aggregator=False,
-        help="The direction as the PBX sent it in its summary (Mango: 0 internal, 1 incoming, "
-             "2 outgoing); other values are kept as received.")
+        help="The direction as the PBX sent it in its summary, in the PBX's own code; "
+             "Direction says what it means.")
     state = fields.Selection(
         [("ringing", "Ringing"), ("talking", "Talking"), ("ended", "Ended"),
          ("answered", "Answered"), ("missed", "Missed")],
@@ -114,7 +114,7 @@ class PbxCall(models.Model):
     to_number = fields.Char(string="Called Number", readonly=True)
     line_number = fields.Char(string="Line", readonly=True)
     external_number = fields.Char(string="Customer Number", readonly=True,
-                                  help="The customer's number as Mango sent it.")
+                                  help="The customer's number as the PBX sent it.")
     external_e164 = fields.Char(string="Customer Number (E.164)", readonly=True,
                                 index="btree_not_null")
     extension = fields.Char(readonly=True, help="The employee's extension in the PBX.")
@@ -136,7 +136,7 @@ class PbxCall(models.Model):
     disconnect_reason_text = fields.Char(string="Disconnect Reason",
                                          compute="_compute_disconnect_reason_text")
     summary_received = fields.Boolean(readonly=True,
-                                      help="Mango sent its final summary of the call.")
+                                      help="The PBX sent its final summary of the call.")
     summary_data = fields.Json(readonly=True, copy=False)
     leg_ids = fields.One2many("pbx.call.leg", "call_id", string="Legs", readonly=True)
     recording_ids = fields.One2many("pbx.call.recording", "call_id", string="Recordings",
@@ -144,7 +144,7 @@ class PbxCall(models.Model):
     event_ids = fields.One2many("pbx.event", "call_id", string="Notifications", readonly=True)
 
     _entry_unique = models.Constraint(
-        "UNIQUE(company_id, entry_ref)", "A call is logged once per Mango entry.")
+        "UNIQUE(company_id, entry_ref)", "A call is logged once per PBX entry.")
 
     def init(self):
         self.env.cr.execute(LOCK)
@@ -190,7 +190,7 @@ class PbxCall(models.Model):
                  and name in self._fields and self._fields[name]._module == "mango_office"}
         if facts and not self.env.su:
             raise AccessError(self.env._(
-                "What happened on a call comes from Mango and cannot be changed; only its "
+                "What happened on a call comes from the PBX and cannot be changed; only its "
                 "contact and lead can."))
         result = super().write(vals)
         if {"partner_id", "lead_id"} & set(vals):
@@ -198,7 +198,7 @@ class PbxCall(models.Model):
         return result
 
     def _external_number(self):
-        """The customer's number as Mango sent it."""
+        """The customer's number as the PBX sent it."""
         self.ensure_one()
         return self.to_number if self.direction == "outgoing" else self.from_number
 

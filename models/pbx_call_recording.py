@@ -53,7 +53,7 @@ class PbxCallRecording(models.Model):
          (RecordingState.FAILED, "Not Saved"), (RecordingState.READY, "Ready to Download")],
         required=True, default=RecordingState.RECORDING)
     pbx_state = fields.Char(string="PBX State",
-                            help="The recording's last state as Mango sent it.")
+                            help="The recording's last state as the PBX sent it.")
     extension = fields.Char()
     completion_code = fields.Integer(aggregator=False)
     completion_text = fields.Char(string="Completion", compute="_compute_texts")

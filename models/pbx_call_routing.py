@@ -61,7 +61,7 @@ class PbxCallRouting(models.Model):
         help="What became of sending this incoming call to the customer's salesperson.")
     route_user_id = fields.Many2one("res.users", string="Routed to", readonly=True)
     route_code = fields.Integer(string="Routing Result Code", readonly=True, aggregator=False,
-                                help="Mango's result code for the routing command.")
+                                help="The PBX's result code for the routing command.")
     route_error = fields.Json(readonly=True, copy=False)
     route_message = fields.Char(string="Routing Details", compute="_compute_route_message")
     route_command_ref = fields.Char(readonly=True, index="btree_not_null", copy=False)

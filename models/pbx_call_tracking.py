@@ -46,7 +46,7 @@ class PbxCallTracking(models.Model):
         [("0", "No call tracking"), ("1", "Dynamic"), ("2", "Static")],
         string="Call Tracking", readonly=True)
     dct_state = fields.Selection(
-        [("queued", "Asking Mango"), ("done", "Received"), ("failed", "Not received")],
+        [("queued", "Asking the PBX"), ("done", "Received"), ("failed", "Not received")],
         string="Visitor Data", readonly=True, index="btree_not_null")
     dct_tries = fields.Integer(readonly=True)
     dct_next = fields.Datetime(readonly=True)

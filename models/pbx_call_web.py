@@ -376,7 +376,8 @@ class PbxCallWeb(models.Model):
         """What the call list shows administrators above the calls; False for others.
 
         Datetimes travel serialised (UTC), the web client writes them as it writes every
-        other date: ``last_notification``, ``errors``, ``reconciliation`` (the last one:
+        other date: ``pbx`` (the PBX's name), ``last_notification``, ``errors``,
+        ``reconciliation`` (the last one:
         ``date``, ``start``, ``end``, ``recovered``, ``failure``) and ``running`` (``start``,
         ``end``, ``done``, ``recovered``), each False when there is none, and ``warning``.
         """
@@ -387,8 +388,9 @@ class PbxCallWeb(models.Model):
         last, errors = company._mango_health()
         when = fields.Datetime.to_string
         failure = company._pbx_reconciliation_failure()
+        names = dict(company._fields["pbx_provider"]._description_selection(self.env))
         return {
-            "last_notification": when(last), "errors": errors,
+            "pbx": names[company.pbx_provider], "last_notification": when(last), "errors": errors,
             "reconciliation": company.mango_reconciliation_date and {
                 "date": when(company.mango_reconciliation_date),
                 "start": when(company.mango_reconciliation_start),

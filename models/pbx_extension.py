@@ -18,10 +18,11 @@ class PbxExtension(models.Model):
     user_id = fields.Many2one("res.users", string="User", required=True, index=True,
                               ondelete="cascade", domain="[('share', '=', False)]")
     extension = fields.Char(required=True,
-                            help="The employee's short number in the company's Mango PBX.")
+                            help="The employee's short number in the company's PBX.")
     pbx_user_ref = fields.Char(string="PBX User ID",
-                                help="The employee's number in Mango, filled in by Import PBX "
-                                     "users: Mango's forwarding rules point at it.")
+                                help="The employee's ID in the company's PBX, filled in by "
+                                     "Import PBX users: the PBX's forwarding rules point "
+                                     "at it.")
 
     _extension_unique = models.Constraint(
         "UNIQUE(company_id, extension)", "An extension belongs to one user per company.")

@@ -47,7 +47,7 @@ class PbxLine(models.Model):
         try:
             self._pbx_sync(company, company._pbx_client().lines())
         except PbxError as error:
-            raise UserError(self.env._("Mango's lines could not be read: %(reason)s",
+            raise UserError(self.env._("The lines could not be read from the PBX: %(reason)s",
                                        reason=company._pbx_error_message(error))) from None
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 

@@ -49,20 +49,20 @@ class ResCompany(models.Model):
              "stay. 0: recordings are kept forever.")
     mango_reconciled_until = fields.Datetime(
         string="Reconciled Until", readonly=True, copy=False,
-        help="Mango's statistics were compared with the call log up to this moment.")
+        help="The PBX's statistics were compared with the call log up to this moment.")
     mango_reconciliation_date = fields.Datetime(
         string="Last Reconciliation", readonly=True, copy=False,
         help="When the last reconciliation finished.")
     mango_reconciliation_recovered = fields.Integer(
         string="Calls Recovered", readonly=True, copy=False,
-        help="Calls the last reconciliation found in Mango's statistics and not in Odoo.")
+        help="Calls the last reconciliation found in the PBX's statistics and not in Odoo.")
     mango_reconciliation_start = fields.Datetime(string="Reconciled From",
                                                  readonly=True, copy=False)
     mango_reconciliation_end = fields.Datetime(string="Reconciled To", readonly=True,
                                                copy=False)
     mango_reconciliation_error = fields.Json(
         string="Last Reconciliation Problem", readonly=True, copy=False,
-        help="Why the last reconciliation stopped: Mango's refusal.")
+        help="Why the last reconciliation stopped: the PBX's refusal.")
     # the reconciliation running in the background, from the hourly cron or asked for in the
     # settings: one at a time per company (see pbx.reconciliation)
     mango_reconciling_from = fields.Datetime(string="Reconciling From", readonly=True,
@@ -70,7 +70,8 @@ class ResCompany(models.Model):
     mango_reconciling_to = fields.Datetime(string="Reconciling To", readonly=True, copy=False)
     mango_reconciling_done = fields.Datetime(
         string="Compared Up To", readonly=True, copy=False,
-        help="The running reconciliation has compared Mango's statistics up to this moment.")
+        help="The running reconciliation has compared the PBX's statistics up to this "
+             "moment.")
     mango_reconciling_recovered = fields.Integer(string="Calls Recovered So Far", readonly=True,
                                                  copy=False)
     mango_reconciling_user_id = fields.Many2one(

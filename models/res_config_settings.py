@@ -56,7 +56,7 @@ class ResConfigSettings(models.TransientModel):
             settings.mango_reconciliation_failure = company._pbx_reconciliation_failure()
 
     def action_mango_reconcile(self):
-        """Have the reconciliation cron compare Mango's statistics of the chosen period
+        """Have the reconciliation cron compare the PBX's statistics of the chosen period
         with the call log, and say so at once."""
         self.ensure_one()
         now = fields.Datetime.now()

@@ -8,7 +8,7 @@ class ResUsers(models.Model):
     pbx_extension = fields.Char(
         string="PBX Extension", compute="_compute_pbx_extension",
         inverse="_inverse_pbx_extension", search="_search_pbx_extension",
-        help="The user's short number in the current company's Mango PBX: calls to and from "
+        help="The user's short number in the current company's PBX: calls to and from "
              "it are logged as this user's.")
 
     @api.depends_context("company")

@@ -26,6 +26,13 @@ class BinotelHttpCase(PbxHttpCase):
         super().setUp()
         self.binotel.reset()
 
+    @classmethod
+    def speak_ukrainian(cls):
+        """Ukrainian installed with the addon's translations."""
+        cls.env["res.lang"]._activate_lang("uk_UA")
+        cls.env["ir.module.module"]._load_module_terms(["mango_office"], ["uk_UA"],
+                                                        overwrite=True)
+
     def post_binotel(self, notification, address=None):
         """Post one request ``(path, data)`` of the emulator's builders to ``/binotel/<path>``
         (or to ``address``), as Binotel does."""

@@ -1,7 +1,10 @@
 """The admin sets up Binotel in the CRM settings: its keys and company ID, the addresses to
 send to Binotel's support with the letter, Test connection, Import PBX users."""
+import json
+
 from psycopg2.errors import UniqueViolation
 
+from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -121,3 +124,78 @@ class TestBinotelSettings(BinotelHttpCase):
                 self.env.cr.savepoint():
             other.binotel_company_ref = COMPANY
             self.env.flush_all()
+
+
+@tagged("post_install", "-at_install", "binotel")
+class TestBinotelWording(BinotelHttpCase):
+    """A Ukrainian administrator of a company on Binotel reads Binotel, or the PBX, where a
+    text applies to any PBX: never Mango in what the web client shows them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.speak_ukrainian()
+        cls.admin = cls.env.ref("base.user_admin")
+        (cls.admin | cls.sales_manager).write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+
+    def as_user(self, model, user=None):
+        return self.env[model].with_user(user or self.admin).with_context(lang="uk_UA")
+
+    def assertNoMango(self, shown, where):
+        text = json.dumps(shown, ensure_ascii=False)
+        found = text.find("Mango")
+        self.assertEqual(found, -1, f"Mango in {where}: …{text[max(found - 200, 0):found + 100]}…")
+
+    def test_the_settings_say_binotel(self):
+        """The Telephony block as the browser shows it: its texts and the tooltips of its
+        fields (the PBX's choice itself aside)."""
+        self.start_tour("/odoo/settings#crm", "mango_office_binotel_settings", login="admin")
+
+    def test_the_call_list_says_binotel(self):
+        """The webhook's health above the calls, and the empty list's help."""
+        health = self.as_user("pbx.call").pbx_webhook_health()
+        self.assertEqual((health["pbx"], health["last_notification"]), ("Binotel", False))
+        self.start_tour("/odoo/action-mango_office.pbx_call_action",
+                        "mango_office_binotel_call_list", login="admin")
+
+    def test_the_views_and_their_fields_say_the_pbx(self):
+        """What the web client gets of the call log's views, the journal's, the lines' and
+        the extensions': their texts and their fields' labels, tooltips and choices."""
+        for model, types in (("pbx.call", ("list", "form", "search", "pivot", "graph")),
+                             ("pbx.event", ("list", "form", "search")),
+                             ("pbx.line", ("list",)), ("pbx.extension", ("list",))):
+            views = self.as_user(model).get_views([(False, kind) for kind in types])
+            self.assertNoMango(views, model)
+        form = self.as_user("pbx.call").get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("Як надіслала АТС", form)
+        users = self.as_user("res.users").fields_get(["pbx_extension"], ["string", "help"])
+        self.assertEqual(users["pbx_extension"]["help"],
+                         "Внутрішній (короткий) номер користувача в АТС поточної компанії: "
+                         "дзвінки на нього та з нього записуються на цього користувача.")
+        call = self.env["pbx.call"].create({"entry_ref": "B-wording"})
+        with self.assertRaisesRegex(AccessError, "Відомості про дзвінок надходять з АТС"):
+            call.with_user(self.rep).with_context(lang="uk_UA").write({"state": "missed"})
+
+    def test_the_menus_say_the_pbx(self):
+        menus = self.as_user("ir.ui.menu").load_menus(False)
+        names = {menu["xmlid"]: menu["name"] for menu in menus.values() if "xmlid" in menu}
+        self.assertEqual((names["mango_office.mango_office_menu_events"],
+                          names["mango_office.mango_office_menu_user_import"]),
+                         ("Сповіщення АТС", "Імпорт співробітників АТС"))
+        self.assertNoMango([name for xmlid, name in names.items()
+                            if xmlid.startswith("mango_office.")], "menus")
+
+    def test_the_import_wizard_says_the_pbx(self):
+        views = self.as_user("pbx.user.import").get_views([(False, "form")])
+        self.assertIn("Кожен співробітник АТС компанії", views["views"]["form"]["arch"])
+        self.assertNoMango(views, "the import wizard")
+
+    def test_the_group_call_says_the_pbx(self):
+        """Binotel lists no groups: the sales manager is told so, by Binotel's name."""
+        form = Form(self.as_user("pbx.group.call", self.sales_manager).with_context(
+            default_number="067 123 4567"))
+        self.assertEqual(form.sync_warning, "Не вдалося прочитати групи та лінії з АТС (API "
+                                            "Binotel не надає списку груп): пропонуються "
+                                            "відомі раніше.")
+        self.assertNoMango(self.as_user("pbx.group.call", self.sales_manager).get_views(
+            [(False, "form")]), "the group call")

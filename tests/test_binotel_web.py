@@ -20,9 +20,7 @@ class TestBinotelCallCard(BinotelHttpCase, CardCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("uk_UA")
-        cls.env["ir.module.module"]._load_module_terms(["mango_office"], ["uk_UA"],
-                                                        overwrite=True)
+        cls.speak_ukrainian()
         cls.olena = cls.new_rep("olena", "901", "Олена Коваль", lang="uk_UA", tz="Europe/Kyiv")
         cls.taras = cls.new_rep("taras", "902", "Тарас Шевчук", lang="uk_UA", tz="Europe/Kyiv")
         cls.iryna = cls.new_rep("iryna", "903", "Iryna Boiko", lang="en_US", tz="Europe/Kyiv")

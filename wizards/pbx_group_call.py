@@ -10,9 +10,9 @@ PAUSE = timedelta(minutes=1)  # at most one group call per customer per minute
 
 
 class PbxGroupCall(models.TransientModel):
-    """Ask a PBX group to call a customer (``commands/callback_group``): Mango dials the
-    customer first, then the group, on the chosen line. Groups and lines are read from
-    Mango when the wizard opens."""
+    """Ask a PBX group to call a customer (Mango's ``commands/callback_group``): the PBX
+    dials the customer first, then the group, on the chosen line. Groups and lines are read
+    from the PBX when the wizard opens."""
     _name = "pbx.group.call"
     _description = "Group Call"
 
@@ -39,8 +39,8 @@ class PbxGroupCall(models.TransientModel):
             Line._pbx_sync(company, client.lines())
         except PbxError as error:
             values["sync_warning"] = self.env._(
-                "Mango's groups and lines could not be read (%(reason)s): those known from "
-                "before are offered.", reason=company._pbx_error_message(error))
+                "The groups and lines could not be read from the PBX (%(reason)s): those "
+                "known from before are offered.", reason=company._pbx_error_message(error))
         groups = Group.search([("company_id", "=", company.id)])
         if len(groups) == 1:
             values["group_id"] = groups.id
@@ -60,17 +60,16 @@ class PbxGroupCall(models.TransientModel):
                 "A group already called %(number)s less than a minute ago.",
                 number=display(parsed.e164)))
         if not self.group_id.extension:
-            raise UserError(self.env._("The group %(group)s has no short number in Mango.",
+            raise UserError(self.env._("The group %(group)s has no short number in the PBX.",
                                        group=self.group_id.name))
         try:
             self.company_id._pbx_client().group_callback(
                 parsed.e164.lstrip("+"), self.group_id.extension, self.line_id.number)
         except PbxError as error:
-            raise UserError(self.env._("Mango did not call: %(reason)s",
-                                       reason=self.company_id._pbx_error_message(error))
-                            ) from None
+            raise UserError(self.env["pbx.call"]._pbx_refusal("callback", error,
+                                                              self.company_id)) from None
         self.write({"e164": parsed.e164, "sent_date": fields.Datetime.now()})
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "success", "next": {"type": "ir.actions.act_window_close"},
-            "message": self.env._("Mango calls %(number)s, then the group %(group)s.",
+            "message": self.env._("The PBX calls %(number)s, then the group %(group)s.",
                                   number=display(parsed.e164), group=self.group_id.name)}}

@@ -9,7 +9,7 @@ from ..pbx.client import PbxError
 class PbxUserImport(models.TransientModel):
     """Map the PBX's employees to Odoo users in one pass."""
     _name = "pbx.user.import"
-    _description = "Import Mango PBX Users"
+    _description = "Import PBX Users"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)

@@ -9,7 +9,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { listView } from "@web/views/list/list_view";
 
 /**
- * The call list: the webhook's health above the calls for administrators (when Mango's
+ * The call list: the webhook's health above the calls for administrators (when the PBX's
  * last notification came, the journal's errors, the last reconciliation), and a reload
  * when a call of the current companies reaches an employee or ends.
  */
@@ -35,11 +35,16 @@ export class PbxCallListController extends ListController {
 
     /** The banner's lines, with its dates (serialised, UTC) written as the list writes dates. */
     get mangoHealthItems() {
-        const { last_notification, errors, reconciliation, running } = this.mangoHealth;
+        const { pbx, last_notification, errors, reconciliation, running } = this.mangoHealth;
         const date = (value) =>
             value ? toLocaleDateTimeString(deserializeDateTime(value)) : _t("never");
         const items = [
-            { text: _t("Last notification from Mango: %(date)s", { date: date(last_notification) }) },
+            {
+                text: _t("Last notification from %(pbx)s: %(date)s", {
+                    pbx,
+                    date: date(last_notification),
+                }),
+            },
             { text: _t("Notifications in error: %(count)s", { count: errors }) },
         ];
         if (!reconciliation) {

@@ -5,7 +5,7 @@ import { formPhoneField, PhoneField, phoneField } from "@web/views/fields/phone/
 import { PbxCallButton } from "./call_button";
 
 /**
- * The Mango button of the phone widget, as `sms` adds its own: the option `enable_mango`
+ * The PBX's button of the phone widget, as `sms` adds its own: the option `enable_mango`
  * (on by default) turns it off for a field; it shows only to a user with an extension in
  * the current company's PBX (`pbx_extension` of the company in the session).
  */
@@ -34,7 +34,7 @@ const patchDescription = (description) => ({
     supportedOptions: [
         ...description.supportedOptions,
         {
-            label: _t("Call through Mango Office"),
+            label: _t("Call through the PBX"),
             name: "enable_mango",
             type: "boolean",
             default: true,

@@ -36,3 +36,45 @@ registry.category("web_tour.tours").add("mango_office_binotel_card_and_call", {
         { trigger: ".o_notification:contains('Спочатку задзвонить ваш телефон (901)')" },
     ],
 });
+
+// What the web client shows of `selector` says no "Mango": its text (the choice of the PBX
+// aside, which names Mango Office among the PBXs) and the tooltips of its fields.
+function saysNoMango(selector) {
+    return {
+        content: `no Mango in ${selector}`,
+        trigger: selector,
+        run() {
+            const shown = this.anchor.cloneNode(true);
+            for (const choice of shown.querySelectorAll("select, .o_field_selection")) {
+                choice.remove();
+            }
+            const tooltips = [...this.anchor.querySelectorAll("[data-tooltip-info]")].map(
+                (label) => label.dataset.tooltipInfo
+            );
+            const said = [shown.textContent, ...tooltips].find((text) => text.includes("Mango"));
+            if (said) {
+                throw new Error(`Mango in ${selector}: ${said}`);
+            }
+        },
+    };
+}
+
+// A Ukrainian administrator of a company on Binotel in the settings: the Telephony block
+// says what Binotel does.
+registry.category("web_tour.tours").add("mango_office_binotel_settings", {
+    steps: () => [
+        { trigger: "#mango_office_health:contains('Binotel надсилає завершений дзвінок')" },
+        { trigger: "#mango_office_recordings:contains('Записи завантажуються з Binotel одразу')" },
+        { trigger: "h2:contains('Телефонія') + .o_settings_container:has(#mango_office_health)" },
+        saysNoMango(".o_settings_container:has(#mango_office_health)"),
+    ],
+});
+
+// The same administrator in the call list: the webhook's health names Binotel.
+registry.category("web_tour.tours").add("mango_office_binotel_call_list", {
+    steps: () => [
+        { trigger: ".o_mango_health:contains('Останнє сповіщення від Binotel: ніколи')" },
+        { trigger: ".o_view_nocontent:contains('Дзвінки вашої АТС з’являються тут')" },
+        saysNoMango(".o_action_manager"),
+    ],
+});

@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("mango_office_click_to_call_refused", {
 
 // An administrator sees the webhook's health above the calls.
 registry.category("web_tour.tours").add("mango_office_call_list_health", {
-    steps: () => [{ trigger: ".o_mango_health:contains('Last notification from Mango')" }],
+    steps: () => [{ trigger: ".o_mango_health:contains('Last notification from Mango Office')" }],
 });
 
 // A call that rings at an employee appears in an open call list without a reload.
