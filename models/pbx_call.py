@@ -271,10 +271,7 @@ class PbxCall(models.Model):
         lead = self._pbx_open_lead()
         if lead:
             if not lead.with_env(self.env).has_access("read"):
-                raise UserError(self.env._(
-                    "%(number)s already has an open lead or opportunity, with %(salesperson)s: "
-                    "ask them or a sales manager.", number=self.number_display,
-                    salesperson=lead.user_id.name or lead.team_id.name or "?"))
+                raise UserError(self._pbx_lead_taken(lead, self.number_display))
             if not self.lead_id and self.has_access("write"):
                 self._pbx_link_lead(lead)
             return {"type": "ir.actions.act_window", "res_model": "crm.lead", "res_id": lead.id,
@@ -320,6 +317,15 @@ class PbxCall(models.Model):
         for model in ("res.partner", "crm.lead"):
             self.env[model].flush_model()  # the match reads them in SQL
         return self.sudo()._pbx_match(self.company_id, self.external_e164)[1]
+
+    @api.model
+    def _pbx_lead_taken(self, lead, number):
+        """Why the current user may not open ``lead``, the open lead of ``number`` (as
+        people write it): whose it is."""
+        return self.env._(
+            "%(number)s already has an open lead or opportunity, with %(salesperson)s: "
+            "ask them or a sales manager.", number=number,
+            salesperson=lead.user_id.name or lead.team_id.name or "?")
 
     @api.model
     def _pbx_lead_type(self, user):

@@ -1,10 +1,11 @@
 from urllib.parse import urlencode
 
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.tools.misc import hmac
 
 from ..pbx.events import CallReport, Direction, RouteQuery
-from ..pbx.numbers import classify
+from ..pbx.numbers import classify, display
 from .pbx_call_tracking import DCT_TYPES
 
 NEW_LEAD_SCOPE = "mango_office.pbx_new_lead"  # the scope of the tokens of new-lead links
@@ -94,8 +95,14 @@ class PbxCallReport(models.Model):
     def _pbx_lead_of_number(self, company, e164):
         """The open lead of ``e164`` in ``company``, else its contact, else a new lead of
         the current user's (a lead where they have Leads, else an opportunity) with the
-        number, medium Phone, created with their rights."""
+        number, medium Phone, created with their rights. An open lead the user may not
+        read is refused, saying whose it is (AccessError). Decided on the number's row of
+        ``pbx.autolead.number``, as an unknown caller's automatic lead is: two clicks at
+        once, or a click and the call's own lead, make one lead."""
+        self.env["pbx.autolead.number"]._pbx_lock(company, e164)
         partner, lead = self.sudo()._pbx_match(company, e164)[:2]
+        if lead and not lead.with_env(self.env).has_access("read"):
+            raise AccessError(self._pbx_lead_taken(lead, display(e164)))
         if lead or partner:
             return (lead or partner).with_env(self.env)
         kind = self._pbx_lead_type(self.env.user)

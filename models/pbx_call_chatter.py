@@ -151,8 +151,9 @@ class PbxCallChatter(models.Model):
 
         On the lead, else the contact, else the call; for the responsible salesperson,
         else the employee it rang last, else the sales team's leader. Missed calls from
-        the same number before the callback add to the open activity. Its summary is in
-        the language and time zone of whom it is for.
+        the same number before the callback add to the open activity (an unknown
+        caller's: on the first of their calls). Its summary is in the language and time
+        zone of whom it is for.
         """
         Activity = self.env["mail.activity"].sudo()
         for call in self:
@@ -161,9 +162,12 @@ class PbxCallChatter(models.Model):
                 continue
             call.callback_scheduled = True
             target = call.lead_id or call.partner_id or call
-            activity = Activity.search([
-                ("res_model", "=", target._name), ("res_id", "=", target.id),
-                ("mango_number", "=", call.external_e164)], limit=1)
+            unknown = target._name == call._name  # the activity is on one of their calls
+            activity = Activity.search(
+                Domain("res_model", "=", target._name)
+                & Domain("mango_number", "=", call.external_e164)
+                & (Domain("pbx_call_id.company_id", "=", call.company_id.id) if unknown
+                   else Domain("res_id", "=", target.id)), limit=1)
             if activity:
                 count = activity.mango_missed_count + 1
                 activity.write({"mango_missed_count": count, "pbx_call_id": call.id,

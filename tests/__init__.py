@@ -6,3 +6,4 @@ from . import test_phone_button, test_quiet_retries
 from . import test_autolead
 from . import test_binotel_protocol, test_binotel_settings, test_binotel_webhook
 from . import test_binotel_reconcile, test_binotel_recordings, test_binotel_web
+from . import test_binotel_access, test_binotel_chatter

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from requests.adapters import HTTPAdapter
 
-from odoo import api, models
+from odoo import Command, api, models
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..mango import MangoClient
@@ -30,6 +30,20 @@ def forget_committed_calls(registry, entry_like):
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         env["pbx.call"].search([("entry_ref", "=like", entry_like)]).unlink()
         cr.execute("DELETE FROM pbx_event WHERE entry_ref LIKE %s", [entry_like])
+
+
+def forget_committed_leads(registry, e164):
+    """Delete the leads of number ``e164`` a test committed, with their activities, notes
+    and followers, and the number's row of ``pbx.autolead.number``."""
+    leads = "SELECT id FROM crm_lead WHERE phone_sanitized = %s"
+    with registry.cursor() as cr:
+        cr.execute(f"DELETE FROM mail_activity WHERE res_model = 'crm.lead' "  # noqa: S608
+                   f"AND res_id IN ({leads})", [e164])
+        for table, model in (("mail_message", "model"), ("mail_followers", "res_model")):
+            cr.execute(f"DELETE FROM {table} WHERE {model} = 'crm.lead' "  # noqa: S608
+                       f"AND res_id IN ({leads})", [e164])
+        cr.execute("DELETE FROM crm_lead WHERE phone_sanitized = %s", [e164])
+        cr.execute("DELETE FROM pbx_autolead_number WHERE number = %s", [e164])
 
 
 class PbxCase(TransactionCase):
@@ -76,6 +90,20 @@ class PbxCase(TransactionCase):
         groups = kwargs.pop("groups", "sales_team.group_sale_salesman")
         return new_test_user(cls.env, login, groups=groups, name=name, lang=lang, tz=tz,
                              pbx_extension=extension, **kwargs)
+
+    @classmethod
+    def new_stranger(cls, company_name="Other Co"):
+        """Another company, and its salesperson with all documents (login ``stranger``),
+        who works for it alone: ``(company, user)``."""
+        company = cls.env["res.company"].create({"name": company_name})
+        return company, new_test_user(cls.env, "stranger", name="Other Company Rep",
+                                      groups="sales_team.group_sale_salesman_all_leads",
+                                      company_id=company.id, company_ids=[company.id])
+
+    @classmethod
+    def sales_team(cls, name, *members):
+        return cls.env["crm.team"].create({"name": name, "member_ids": [
+            Command.link(member.id) for member in members]})
 
     def calls(self, entry_ref=None):
         domain = [("entry_ref", "=", entry_ref)] if entry_ref else []

@@ -33,6 +33,16 @@ class BinotelHttpCase(PbxHttpCase):
         cls.env["ir.module.module"]._load_module_terms(["mango_office"], ["uk_UA"],
                                                         overwrite=True)
 
+    @classmethod
+    def ukrainian_reps(cls):
+        """Ukrainian installed (``speak_ukrainian``), and the emulator's employees as reps
+        in Kyiv: Олена Коваль (901) and Тарас Шевчук (902) in Ukrainian, Iryna Boiko (903)
+        in English."""
+        cls.speak_ukrainian()
+        return (cls.new_rep("olena", "901", "Олена Коваль", lang="uk_UA", tz="Europe/Kyiv"),
+                cls.new_rep("taras", "902", "Тарас Шевчук", lang="uk_UA", tz="Europe/Kyiv"),
+                cls.new_rep("iryna", "903", "Iryna Boiko", lang="en_US", tz="Europe/Kyiv"))
+
     def post_binotel(self, notification, address=None):
         """Post one request ``(path, data)`` of the emulator's builders to ``/binotel/<path>``
         (or to ``address``), as Binotel does."""

@@ -10,34 +10,8 @@ from .emulators.mango import FAKE_MP3, incoming_call, outgoing_call
 MODELS = ("pbx.call", "pbx.call.leg", "pbx.call.recording", "pbx.event")
 
 
-@tagged("post_install", "-at_install")
-class TestRights(PbxHttpCase):
-    """Calls, legs, recordings and journal rows follow the CRM's rights."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.all_docs = new_test_user(cls.env, "all_docs", name="All Documents",
-                                     groups="sales_team.group_sale_salesman_all_leads")
-        cls.other_company = cls.env["res.company"].create({"name": "Other Co"})
-        cls.stranger = new_test_user(cls.env, "stranger", name="Other Company Rep",
-                                     groups="sales_team.group_sale_salesman_all_leads",
-                                     company_id=cls.other_company.id,
-                                     company_ids=[cls.other_company.id])
-
-    def setUp(self):
-        super().setUp()
-        # rep's answered call, rep2's call, a call that reached nobody, a call of PBX
-        # staff without an Odoo user, an internal call
-        self.post_all(incoming_call("A1", "79161234567", extension="101", recording_ref="R1"))
-        self.post_all(incoming_call("A2", "79161234568", extension="102", recording_ref="R2"))
-        self.post_all([n for n in incoming_call("A3", "79161234569") if n[1].get("location")
-                       != "abonent" and n[0] == "events/call"])
-        self.post_all(incoming_call("A4", "79161234560", extension="199"))
-        self.post_all(outgoing_call("A5", "102", "101"))
-        self.mine, self.theirs, self.pool, self.staff, self.internal = (
-            self.calls(entry) for entry in ("A1", "A2", "A3", "A4", "A5"))
-        self.env.flush_all()
+class ReadsCase:
+    """What a user reads of calls and of what follows them, as the web client asks."""
 
     def readable(self, model):
         """What the current user gets from search_read, as the web client asks."""
@@ -54,6 +28,72 @@ class TestRights(PbxHttpCase):
         for model in MODELS:
             with self.subTest(model=model):
                 self.assertEqual(self.readable(model), expected[model])
+
+
+class ChatterEntriesCase:
+    """What a call's chatter entry offers a reader, over HTTP as their web client asks."""
+
+    def entries(self, login, record):
+        """What the call entries of record's chatter offer login, as their web client gets it."""
+        self.authenticate(login, login)
+        result = self.make_jsonrpc_request("/mail/thread/messages", {
+            "thread_model": record._name, "thread_id": record.id})
+        return [message["pbx_call"] for message in result["data"]["mail.message"]
+                if "pbx_call" in message]
+
+    def open_call(self, call_id):
+        return self.make_jsonrpc_request("/web/dataset/call_kw/pbx.call/web_read", {
+            "model": "pbx.call", "method": "web_read", "args": [[call_id]],
+            "kwargs": {"specification": {"display_name": {}}}})
+
+    def assertOpens(self, entry):
+        """Everything the entry offers opens for the current HTTP user: the call; each
+        recording played (a range, as the audio element asks for it) and downloaded."""
+        self.assertEqual(self.open_call(entry["id"])[0]["id"], entry["id"])
+        for recording in entry["recordings"]:
+            played = self.url_open(f"/web/content/{recording['id']}",
+                                   headers={"Range": "bytes=0-99"})
+            self.assertEqual((played.status_code, played.headers["Content-Type"],
+                              played.content), (206, "audio/mpeg", FAKE_MP3[:100]))
+            downloaded = self.url_open(f"/web/content/{recording['id']}?download=true")
+            self.assertEqual((downloaded.status_code, downloaded.content), (200, FAKE_MP3))
+
+    def assertOpensNothing(self, call):
+        """The current HTTP user opens neither the call nor its recordings' files."""
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.open_call(call.id)
+        attachments = call.sudo().recording_ids.attachment_id
+        self.assertTrue(attachments, "a recording to try")
+        for attachment in attachments:
+            for url in (f"/web/content/{attachment.id}",
+                        f"/web/content/{attachment.id}?download=true"):
+                self.assertIn(self.url_open(url).status_code, (403, 404))
+
+
+@tagged("post_install", "-at_install")
+class TestRights(ReadsCase, PbxHttpCase):
+    """Calls, legs, recordings and journal rows follow the CRM's rights."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.all_docs = new_test_user(cls.env, "all_docs", name="All Documents",
+                                     groups="sales_team.group_sale_salesman_all_leads")
+        cls.other_company, cls.stranger = cls.new_stranger()
+
+    def setUp(self):
+        super().setUp()
+        # rep's answered call, rep2's call, a call that reached nobody, a call of PBX
+        # staff without an Odoo user, an internal call
+        self.post_all(incoming_call("A1", "79161234567", extension="101", recording_ref="R1"))
+        self.post_all(incoming_call("A2", "79161234568", extension="102", recording_ref="R2"))
+        self.post_all([n for n in incoming_call("A3", "79161234569") if n[1].get("location")
+                       != "abonent" and n[0] == "events/call"])
+        self.post_all(incoming_call("A4", "79161234560", extension="199"))
+        self.post_all(outgoing_call("A5", "102", "101"))
+        self.mine, self.theirs, self.pool, self.staff, self.internal = (
+            self.calls(entry) for entry in ("A1", "A2", "A3", "A4", "A5"))
+        self.env.flush_all()
 
     @users("rep")
     def test_own_documents_salesperson(self):
@@ -161,7 +201,7 @@ class TestTwoCompanies(PbxHttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSharedCalls(PbxHttpCase):
+class TestSharedCalls(ChatterEntriesCase, PbxHttpCase):
     """Two reps on one opportunity. A call's chatter entry offers each reader only what they
     may open; the salesperson of the opportunity and of the contact may open the calls a
     colleague took for them; a rep on neither opens nothing and is offered nothing."""
@@ -187,31 +227,6 @@ class TestSharedCalls(PbxHttpCase):
         self.offered = {"id": self.call.id, "recordings": [
             {"id": self.attachment.id, "name": self.attachment.name}]}
 
-    def entries(self, login, record):
-        """What the call entries of record's chatter offer login, as their web client gets it."""
-        self.authenticate(login, login)
-        result = self.make_jsonrpc_request("/mail/thread/messages", {
-            "thread_model": record._name, "thread_id": record.id})
-        return [message["pbx_call"] for message in result["data"]["mail.message"]
-                if "pbx_call" in message]
-
-    def open_call(self, call_id):
-        return self.make_jsonrpc_request("/web/dataset/call_kw/pbx.call/web_read", {
-            "model": "pbx.call", "method": "web_read", "args": [[call_id]],
-            "kwargs": {"specification": {"display_name": {}}}})
-
-    def assertOpens(self, entry):
-        """Everything the entry offers opens for the current HTTP user: the call; each
-        recording played (a range, as the audio element asks for it) and downloaded."""
-        self.assertEqual(self.open_call(entry["id"])[0]["id"], entry["id"])
-        for recording in entry["recordings"]:
-            played = self.url_open(f"/web/content/{recording['id']}",
-                                   headers={"Range": "bytes=0-99"})
-            self.assertEqual((played.status_code, played.headers["Content-Type"],
-                              played.content), (206, "audio/mpeg", FAKE_MP3[:100]))
-            downloaded = self.url_open(f"/web/content/{recording['id']}?download=true")
-            self.assertEqual((downloaded.status_code, downloaded.content), (200, FAKE_MP3))
-
     def test_the_note_links_nothing_itself(self):
         for note in self.call.note_message_ids:
             self.assertNotIn("href", note.body)
@@ -229,11 +244,7 @@ class TestSharedCalls(PbxHttpCase):
 
     def test_a_rep_on_neither_is_offered_nothing_and_opens_nothing(self):
         self.assertEqual(self.entries("carl", self.ivan), [False], "the note, nothing to open")
-        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
-            self.open_call(self.call.id)
-        for url in (f"/web/content/{self.attachment.id}",
-                    f"/web/content/{self.attachment.id}?download=true"):
-            self.assertIn(self.url_open(url).status_code, (403, 404))
+        self.assertOpensNothing(self.call)
 
     def test_restricted_recordings_are_offered_to_who_may_listen(self):
         self.company.mango_recordings_restricted = True

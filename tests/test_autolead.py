@@ -5,7 +5,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..mango.signing import dumps
 from . import test_concurrency
-from .common import PbxHttpCase, forget_committed_calls
+from .common import PbxHttpCase, forget_committed_calls, forget_committed_leads
 from .emulators.mango import incoming_call
 
 UNKNOWN = "79035556677"  # +7 903 555-66-77: no contact, no lead
@@ -31,8 +31,7 @@ class RussianRepCase(PbxHttpCase):
 
     @classmethod
     def new_team(cls, name, *members):
-        team = cls.env["crm.team"].create({"name": name, "member_ids": [
-            Command.link(member.id) for member in members]})
+        team = cls.sales_team(name, *members)
         return team, cls.env["crm.stage"].create({"name": f"Новый звонок: {name}", "sequence": 0,
                                                   "team_ids": [Command.link(team.id)]})
 
@@ -209,15 +208,7 @@ class TestAutoleadConcurrency(TransactionCase):
             return cr.fetchall() if cr.description else None
 
     def _cleanup(self):
-        leads = "SELECT id FROM crm_lead WHERE phone_sanitized = %s"
-        number = f"+{UNKNOWN}"
-        self.commit_sql(f"DELETE FROM mail_activity WHERE res_model = 'crm.lead' "
-                        f"AND res_id IN ({leads})", number)
-        for table, model in (("mail_message", "model"), ("mail_followers", "res_model")):
-            self.commit_sql(f"DELETE FROM {table} WHERE {model} = 'crm.lead' "  # noqa: S608
-                            f"AND res_id IN ({leads})", number)
-        self.commit_sql("DELETE FROM crm_lead WHERE phone_sanitized = %s", number)
-        self.commit_sql("DELETE FROM pbx_autolead_number WHERE number = %s", number)
+        forget_committed_leads(self.registry, f"+{UNKNOWN}")
         forget_committed_calls(self.registry, self.ENTRY + "%")
         self.commit_sql("UPDATE res_company SET mango_autolead = 'off' WHERE id = %s",
                         self.env.company.id)

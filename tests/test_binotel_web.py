@@ -20,10 +20,7 @@ class TestBinotelCallCard(BinotelHttpCase, CardCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.speak_ukrainian()
-        cls.olena = cls.new_rep("olena", "901", "Олена Коваль", lang="uk_UA", tz="Europe/Kyiv")
-        cls.taras = cls.new_rep("taras", "902", "Тарас Шевчук", lang="uk_UA", tz="Europe/Kyiv")
-        cls.iryna = cls.new_rep("iryna", "903", "Iryna Boiko", lang="en_US", tz="Europe/Kyiv")
+        cls.olena, cls.taras, cls.iryna = cls.ukrainian_reps()
         agrosvit = cls.env["res.partner"].create({"name": "ТОВ «Агросвіт»", "is_company": True})
         cls.mykola = cls.env["res.partner"].create({
             "name": "Микола Ткаченко", "parent_id": agrosvit.id, "phone": "067 123 4567",

@@ -3,7 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import api, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models import pbx_call_recording
 from .common import PbxHttpCase
@@ -27,11 +27,7 @@ class TestChatter(PbxHttpCase):
             "tz": "Europe/Moscow"})
         cls.lead = cls.env["crm.lead"].create({"name": "Поставка", "partner_id": cls.ivan.id,
                                                "user_id": cls.rep.id, "type": "opportunity"})
-        cls.stranger_company = cls.env["res.company"].create({"name": "Other Co"})
-        cls.stranger = new_test_user(cls.env, "stranger", name="Other Company Rep",
-                                     groups="sales_team.group_sale_salesman_all_leads",
-                                     company_id=cls.stranger_company.id,
-                                     company_ids=[cls.stranger_company.id])
+        cls.stranger_company, cls.stranger = cls.new_stranger()
 
     def notes(self, record):
         return record.message_ids.filtered("pbx_call_id")
