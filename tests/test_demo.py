@@ -122,8 +122,7 @@ class TestDemoCall(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = MangoEmulator(KEY, SALT).start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = MangoEmulator(KEY, SALT).start_for(cls)
 
     def setUp(self):
         super().setUp()
@@ -358,8 +357,7 @@ class TestBinotelDemoCall(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = binotel_demo.demo_emulator().start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = binotel_demo.demo_emulator().start_for(cls)
 
     def setUp(self):
         super().setUp()
