@@ -221,6 +221,7 @@ class TestDemoCall(BaseCase):
         MangoClient(self.emulator.url, KEY, SALT).hangup(leg)
         wait_until(lambda: self.webhook.received[-1][0] == "events/record/added")
         self.assertEqual(self.webhook.calls("Disconnected")[-1]["disconnect_reason"], 1181)
+        wait_until(lambda: self.log)  # the call says what became of it once all is posted
         self.assertIn("hung up from Odoo", self.log[0])
 
     def test_a_free_rep_gets_the_call(self):
