@@ -33,13 +33,7 @@ class BinotelError(PbxError):
     """A failed exchange with Binotel (see :class:`PbxError`); ``code`` is Binotel's error
     code when it gave one."""
 
-    @property
-    def retryable(self):
-        return self.code in codes.RETRYABLE or super().retryable
-
-    @property
-    def rate_limited(self):
-        return self.code == codes.RATE_LIMITED or super().rate_limited
+    RETRYABLE_CODES, RATE_LIMITED_CODE = codes.RETRYABLE, codes.RATE_LIMITED
 
     @classmethod
     def from_code(cls, code, message="", http_status=None):

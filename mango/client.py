@@ -28,13 +28,7 @@ class MangoError(PbxError):
     """A failed exchange with Mango (see :class:`PbxError`); ``code`` is Mango's result
     code when it gave one."""
 
-    @property
-    def retryable(self):
-        return self.code in codes.RETRYABLE or super().retryable
-
-    @property
-    def rate_limited(self):
-        return self.code == RATE_LIMITED or super().rate_limited
+    RETRYABLE_CODES, RATE_LIMITED_CODE = codes.RETRYABLE, codes.RATE_LIMITED
 
     @classmethod
     def from_code(cls, code, http_status=None):
@@ -91,7 +85,7 @@ class MangoClient(PbxClient):
         data = self._json(response)
         code = data.get("result", data.get("code")) if isinstance(data, dict) else None
         if response.status_code == 429:
-            raise MangoError.from_code(RATE_LIMITED, http_status=429)
+            raise MangoError.from_code(codes.RATE_LIMITED, http_status=429)
         if response.status_code == 401:
             raise MangoError(_lt("Mango locked API access for two minutes after an invalid "
                                  "request"), http_status=401)
@@ -328,7 +322,6 @@ class MangoClient(PbxClient):
         return payload["command_id"]
 
 
-RATE_LIMITED = 4290  # our code for Mango's HTTP 429 (codes.py)
 NOT_STORED_YET = 3320  # "recording not found": Mango is still storing it (reference §3.6)
 STATS_FIELDS = ("entry_id", "records", "start", "finish", "answer", "from_extension",
                 "from_number", "to_extension", "to_number", "disconnect_reason", "line_number",

@@ -125,6 +125,7 @@ DESCRIPTIONS = {
 }
 UNKNOWN = _lt("Unknown result code")
 
+RATE_LIMITED = 4290  # our code for Mango's HTTP 429
 # Codes after which the same request may succeed later (reference §5).
 RETRYABLE = {4290, 5000, 5001, 5002, 5003, 5004, 5006, 5007, 5008, 5011}
 

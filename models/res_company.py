@@ -101,18 +101,10 @@ class ResCompany(models.Model):
         "UNIQUE(mango_api_key)", "This PBX unique code is already used by another company: "
                                  "each company connects its own PBX.")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        companies = super().create(vals_list)
-        if any(vals.get("mango_api_key") for vals in vals_list):
-            self.env.registry.clear_cache()
-        return companies
-
-    def write(self, vals):
-        result = super().write(vals)
-        if PROFILE_FIELDS & set(vals):
-            self.env.registry.clear_cache()  # every worker's _mango_profile
-        return result
+    def cache_invalidation_fields(self):
+        # written, these clear every worker's caches (res.company clears them all when a
+        # company is created): here _mango_company_id's and _mango_profile's
+        return super().cache_invalidation_fields() | PROFILE_FIELDS
 
     @api.model
     def _mango_company_for_key(self, key):

@@ -40,18 +40,9 @@ class ResCompanyBinotel(models.Model):
         "UNIQUE(binotel_company_ref)", "This Binotel company ID is already used by another "
                                        "company: each company connects its own PBX.")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        companies = super().create(vals_list)
-        if any(vals.get("binotel_company_ref") for vals in vals_list):
-            self.env.registry.clear_cache()
-        return companies
-
-    def write(self, vals):
-        result = super().write(vals)
-        if BINOTEL_FIELDS & set(vals):
-            self.env.registry.clear_cache()  # every worker's _binotel_company_id, _allowed_of
-        return result
+    def cache_invalidation_fields(self):
+        # written, these clear every worker's caches: _binotel_company_id's, _allowed_of's
+        return super().cache_invalidation_fields() | BINOTEL_FIELDS
 
     @api.model
     def _binotel_company_for(self, company_ref):

@@ -26,6 +26,11 @@ class PbxError(Exception):
     ``http_status`` the HTTP status when there was an answer.
     """
 
+    #: the PBX's codes after which asking again later may succeed, and its code for "asked
+    #: too often" (each PBX's subclass names its own)
+    RETRYABLE_CODES = frozenset()
+    RATE_LIMITED_CODE = None
+
     def __init__(self, reason, code=None, http_status=None, **params):
         self.reason = reason
         self.code = code
@@ -35,14 +40,16 @@ class PbxError(Exception):
 
     @property
     def retryable(self):
-        """Whether asking again later may succeed: no answer at all, or the PBX was busy."""
-        return self.http_status in (429, 502, 503, 504) \
+        """Whether asking again later may succeed: no answer at all, the PBX was busy, or
+        it answered one of its ``RETRYABLE_CODES``."""
+        return self.code in self.RETRYABLE_CODES or self.http_status in (429, 502, 503, 504) \
             or (self.code is None and self.http_status is None)
 
     @property
     def rate_limited(self):
         """Whether the PBX refused because it was asked too often: ask again in a moment."""
-        return self.http_status == 429
+        return self.http_status == 429 \
+            or (self.code is not None and self.code == self.RATE_LIMITED_CODE)
 
     def stored(self):
         """What to keep of the error to say it again later (``PbxError(**stored)``)."""

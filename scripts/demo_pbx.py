@@ -20,8 +20,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
-from emulators import binotel_demo  # noqa: E402
-from emulators.mango_demo import DemoTeam, demo_emulator, demo_plans, play_demo  # noqa: E402
+from emulators import binotel_demo, mango_demo  # noqa: E402
+from emulators.demo import DemoTeam, demo_plans, play_demo  # noqa: E402
 
 
 def wait_for(url, log=print):
@@ -57,9 +57,10 @@ def main():
         demo = {"plans": demo_plans(rng, args.every, binotel_demo.BINOTEL_BOOK), "team": team,
                 "call_class": binotel_demo.BinotelDemoCall}
     else:
-        emulator = demo_emulator(args.key, args.salt, port=args.port).start()
+        emulator = mango_demo.demo_emulator(args.key, args.salt, port=args.port).start()
         emulator.notify_url = args.odoo
-        demo = {"plans": demo_plans(rng, args.every)}
+        demo = {"plans": demo_plans(rng, args.every, mango_demo.MANGO_BOOK),
+                "call_class": mango_demo.MangoDemoCall}
     print(f"{args.pbx.capitalize()} emulator on {emulator.url}", flush=True)
     try:
         if args.odoo:

@@ -21,7 +21,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the protocol package and the emulators
 from emulators.mango import incoming_call  # noqa: E402
-from emulators.mango_demo import DEMO_LINES, CallPlan, DemoCall, demo_emulator  # noqa: E402
+from emulators.demo import CallPlan  # noqa: E402
+from emulators.mango_demo import DEMO_LINES, MangoDemoCall, demo_emulator  # noqa: E402
 
 KEY, SALT = "demo-vpbx-key", "demo-vpbx-salt"
 CUSTOMER = "380671234567"  # Олена Коваль, Борис's customer with an open opportunity
@@ -106,7 +107,8 @@ def main():
             # the card of the call played next alone: Борис closes the cards of earlier calls
             while rep.locator(".o_pbx_call_card_close").count():
                 rep.locator(".o_pbx_call_card_close").first.click()
-            card_call = DemoCall(emulator, webhook, CARD_CALL, f"shot-{int(time.time())}-card")
+            card_call = MangoDemoCall(emulator, webhook, CARD_CALL,
+                                      f"shot-{int(time.time())}-card")
             playing = threading.Thread(target=card_call.run)
             playing.start()
             for status, timeout in (("ringing", CARD_CALL.ring), ("talking", CARD_CALL.ring),

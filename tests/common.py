@@ -52,9 +52,7 @@ class PbxCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = MangoEmulator(KEY, SALT)
-        cls.emulator.start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = MangoEmulator(KEY, SALT).start_for(cls)
         cls.company = cls.env.company
         cls.company.write({"mango_api_url": cls.emulator.url, "mango_api_key": KEY,
                            "mango_api_salt": SALT})

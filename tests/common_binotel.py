@@ -14,8 +14,7 @@ class BinotelHttpCase(PbxHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.binotel = BinotelEmulator(BINOTEL_KEY, BINOTEL_SECRET).start()
-        cls.addClassCleanup(cls.binotel.stop)
+        cls.binotel = BinotelEmulator(BINOTEL_KEY, BINOTEL_SECRET).start_for(cls)
         cls.company.write({
             "pbx_provider": "binotel", "binotel_api_url": cls.binotel.url,
             "binotel_api_key": BINOTEL_KEY, "binotel_api_secret": BINOTEL_SECRET,

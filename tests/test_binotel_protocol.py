@@ -324,8 +324,7 @@ class TestBinotelClient(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = BinotelEmulator("key", "secret").start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = BinotelEmulator("key", "secret").start_for(cls)
         cls.startClassPatcher(client_timeouts(BinotelClient))
 
     def setUp(self):

@@ -15,10 +15,10 @@ from ..binotel import BinotelClient
 from ..mango import MangoClient, parse_notification
 from ..pbx.numbers import classify
 from .emulators import binotel_demo
+from .emulators.demo import RING, TALK, CallPlan, DemoTeam, demo_plans, play_demo
 from .emulators.mango import MangoEmulator, incoming_call
 from .emulators.mango_demo import (DEMO_CUSTOMERS, DEMO_EXTENSIONS, DEMO_STRANGERS,
-                                   DEMO_TRACKING, RING, TALK, CallPlan, DemoCall, DemoTeam,
-                                   demo_emulator, demo_plans, play_demo)
+                                   DEMO_TRACKING, MANGO_BOOK, MangoDemoCall, demo_emulator)
 
 KEY, SALT = "demo-key", "demo-salt"
 SCALE = 0.01  # a demo second lasts 10 ms here
@@ -37,7 +37,7 @@ class TestDemoPacing(BaseCase):
     """The demo's calls are paced as real ones, the same for the same seed."""
 
     def plans(self, seed, count=3000, every=40.0):
-        plans = demo_plans(random.Random(seed), every)
+        plans = demo_plans(random.Random(seed), every, MANGO_BOOK)
         return [next(plans) for _ in range(count)]
 
     def test_the_same_seed_gives_the_same_calls(self):
@@ -122,8 +122,7 @@ class TestDemoCall(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = MangoEmulator(KEY, SALT).start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = MangoEmulator(KEY, SALT).start_for(cls)
 
     def setUp(self):
         super().setUp()
@@ -134,8 +133,8 @@ class TestDemoCall(BaseCase):
         self.log = []
 
     def play(self, plan, entry="D1", team=None, webhook=None):
-        call = DemoCall(self.emulator, webhook or self.webhook.url, plan, entry, team,
-                        scale=SCALE, log=lambda line, **kw: self.log.append(line))
+        call = MangoDemoCall(self.emulator, webhook or self.webhook.url, plan, entry, team,
+                             scale=SCALE, log=lambda line, **kw: self.log.append(line))
         thread = threading.Thread(target=call.run)
         thread.start()
         self.addCleanup(thread.join)
@@ -222,10 +221,11 @@ class TestDemoCall(BaseCase):
         MangoClient(self.emulator.url, KEY, SALT).hangup(leg)
         wait_until(lambda: self.webhook.received[-1][0] == "events/record/added")
         self.assertEqual(self.webhook.calls("Disconnected")[-1]["disconnect_reason"], 1181)
+        wait_until(lambda: self.log)  # the call says what became of it once all is posted
         self.assertIn("hung up from Odoo", self.log[0])
 
     def test_a_free_rep_gets_the_call(self):
-        team = DemoTeam()
+        team = DemoTeam(DEMO_EXTENSIONS)
         first = self.play(self.incoming(ring=5, talk=100, extension="102"), "D1", team)
         wait_until(lambda: self.webhook.calls("Connected"))
         self.play(self.incoming(ring=5, talk=30, extension="102"), "D2", team).join()
@@ -248,7 +248,7 @@ class TestDemoCall(BaseCase):
             raise KeyboardInterrupt  # Ctrl-C
 
         with self.assertRaises(KeyboardInterrupt):
-            play_demo(self.emulator, self.webhook.url, plans(), scale=SCALE,
+            play_demo(self.emulator, self.webhook.url, plans(), MangoDemoCall, scale=SCALE,
                       log=lambda line, **kw: self.log.append(line))
         self.assertLess(time.monotonic() - interrupted[0], 3, "at once, not when planned")
         self.assertEqual(sorted(re.search(r" (\d+) ext \d+: (missed|talked)", line).groups()
@@ -358,8 +358,7 @@ class TestBinotelDemoCall(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = binotel_demo.demo_emulator().start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = binotel_demo.demo_emulator().start_for(cls)
 
     def setUp(self):
         super().setUp()

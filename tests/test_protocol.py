@@ -233,8 +233,7 @@ class TestClient(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = MangoEmulator("key", "salt").start()
-        cls.addClassCleanup(cls.emulator.stop)
+        cls.emulator = MangoEmulator("key", "salt").start_for(cls)
         cls.startClassPatcher(client_timeouts())  # the short timeouts this class tests
 
     def setUp(self):

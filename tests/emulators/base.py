@@ -2,7 +2,9 @@
 and delays on demand, files served at links of their own, the notifications it posted.
 
 A PBX's emulator subclasses :class:`Emulator`, names its API's ``PREFIX`` and answers in
-``receive`` (the raw body of a POST under it).
+``receive`` (the raw body of a POST under it). It posts to Odoo in ``notify(webhook_base,
+path, payload)``, and ``keep_in_stats(notifications)`` puts the call of those notifications
+in its statistics (``play`` does both for a whole call).
 """
 import collections
 import json
@@ -54,6 +56,12 @@ class Emulator:
         self._server.shutdown()
         self._server.server_close()
 
+    def start_for(self, case):
+        """Start, and stop once the test class ``case`` has run (from its ``setUpClass``)."""
+        self.start()
+        case.addClassCleanup(self.stop)
+        return self
+
     def __enter__(self):
         return self.start()
 
@@ -83,6 +91,15 @@ class Emulator:
     def reset_faults(self):
         self._faults.clear()
         self._delays.clear()
+
+    def play(self, webhook_base, notifications, pause=0.0):
+        """Post a call's notifications; the call goes into the statistics, delivered or not."""
+        self.keep_in_stats(notifications)
+        responses = []
+        for path, payload in notifications:
+            responses.append(self.notify(webhook_base, path, payload))
+            time.sleep(pause)
+        return responses
 
     # -- for the subclasses --------------------------------------------------------------
 

@@ -101,15 +101,6 @@ class BinotelEmulator(Emulator):
                 if details.get("recordingStatus") == "uploaded":
                     self.recordings.setdefault(details["generalCallID"], FAKE_MP3)
 
-    def play(self, webhook_base, notifications, pause=0.0):
-        """Post a call's requests; the call goes into the statistics, delivered or not."""
-        self.keep_in_stats(notifications)
-        responses = []
-        for path, data in notifications:
-            responses.append(self.notify(webhook_base, path, data))
-            time.sleep(pause)
-        return responses
-
     # -- answering the API ---------------------------------------------------------------
 
     def error(self, code, http_status=None):

@@ -17,7 +17,7 @@ import requests
 
 from .binotel import (BinotelEmulator, binotel_employee, call_settings, completed_call,
                       push)
-from .mango_demo import CallPlan, DemoBook, DemoTeam
+from .demo import CallPlan, DemoBook, DemoCall
 
 COMPANY_KEY, COMPANY_SECRET = "demo-binotel-key", "demo-binotel-secret"
 DEMO_HEAD = ("Андрій Мельник", "900", "melnyk@example.com", 5000)
@@ -52,17 +52,13 @@ def demo_emulator(key=COMPANY_KEY, secret=COMPANY_SECRET, port=0):
     return emulator
 
 
-class BinotelDemoCall:
-    """One planned call played as it happens, in real time (``scale`` shortens it)."""
-    POLL = 0.25  # seconds between two looks at what Odoo asked of the emulator
+class BinotelDemoCall(DemoCall):
+    """A demo call of Binotel's (see ``DemoCall``)."""
+    EXTENSIONS = DEMO_EXTENSIONS
+    POSTS = "requests"
 
-    def __init__(self, emulator, webhook, plan, entry_ref, team=None, scale=1.0, log=print,
-                 closing=None):
-        self.emulator, self.webhook, self.plan, self.entry_ref = emulator, webhook, plan, entry_ref
-        self.team, self.scale, self.log = team or DemoTeam(DEMO_EXTENSIONS), scale, log
-        self.closing = closing or threading.Event()
-        self.t0, self.started = int(time.time()), time.monotonic()
-        self.extension, self.holding, self.undelivered = plan.extension, False, 0
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.attempts = []  # (extension, waitsec, billsec, disposition) of each phone
         self.transfers = 0  # transfers of this call followed so far
 
@@ -70,20 +66,6 @@ class BinotelDemoCall:
     def entry_ref_of(n):
         """A generalCallID: Binotel's are numbers."""
         return f"{int(time.time())}{n:04d}"
-
-    def now(self):
-        return self.t0 + round((time.monotonic() - self.started) / self.scale)
-
-    def run(self):
-        try:
-            outcome = self._incoming() if self.plan.direction == "incoming" else self._outgoing()
-            failed = f", {self.undelivered} requests Odoo did not take" \
-                if self.undelivered else ""
-            self.log(f"{self.plan.direction} call {self.entry_ref} {self.plan.number} ext "
-                     f"{self.extension}: {outcome}{failed}", flush=True)
-        finally:
-            if self.holding:
-                self.team.release(self.extension)
 
     def _incoming(self):
         plan = self.plan
@@ -140,28 +122,18 @@ class BinotelDemoCall:
         return [request for request in self.emulator.requests_to(path)
                 if str(request["payload"].get("generalCallID")) == self.entry_ref]
 
-    def _wait(self, seconds):
-        """Let ``seconds`` of the call pass, less when Odoo asked to hang up ("hangup") or
-        to transfer (the colleague's extension), or the demo stops ("closing")."""
-        deadline = time.monotonic() + seconds * self.scale
-        while (left := deadline - time.monotonic()) > 0:
-            if self.closing.wait(min(left, self.POLL)):
-                return "closing"
-            if self._asked(HANGUP):
-                return "hangup"
-            transfers = self._asked(TRANSFER)
-            if len(transfers) > self.transfers:
-                self.transfers = len(transfers)
-                return str(transfers[-1]["payload"]["externalNumber"])
+    def _happened(self):
+        """"hangup" when Odoo asked to hang up, the colleague's extension when it asked to
+        transfer; else None."""
+        if self._asked(HANGUP):
+            return "hangup"
+        transfers = self._asked(TRANSFER)
+        if len(transfers) > self.transfers:
+            self.transfers = len(transfers)
+            return str(transfers[-1]["payload"]["externalNumber"])
         return None
 
     # -- what the call posts -----------------------------------------------------------------
-
-    def _take(self, extension, choose=True):
-        if self.holding:
-            self.team.release(self.extension)
-        self.extension, self.holding = self.team.take(extension, choose), True
-        return self.extension
 
     def _push(self, kind, **fields):
         self._post(push(kind, self.entry_ref, **fields))
@@ -173,9 +145,7 @@ class BinotelDemoCall:
             response = self.emulator.notify(self.webhook, *notification)
             return response.json() if response.ok else None
         except (requests.RequestException, ValueError):
-            self.undelivered += 1
-            if self.undelivered == 1:
-                self.log(f"Odoo did not take call {self.entry_ref}", flush=True)
+            self._not_taken()
             return None
 
 

@@ -133,15 +133,6 @@ class MangoEmulator(Emulator):
         if any(path == "events/summary" for path, _payload in notifications):
             self.stats.append(stats_row(notifications))
 
-    def play(self, webhook_base, notifications, pause=0.0):
-        """Post a call's notifications; the call goes into the statistics, delivered or not."""
-        self.keep_in_stats(notifications)
-        responses = []
-        for path, payload in notifications:
-            responses.append(self.notify(webhook_base, path, payload))
-            time.sleep(pause)
-        return responses
-
     # -- answering the API -----------------------------------------------------------------
 
     def receive(self, path, body):

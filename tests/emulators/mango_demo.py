@@ -1,21 +1,14 @@
-"""The demo's calls: the demo company's PBX, and calls paced as a sales team gets them.
-
-``play_demo`` starts each planned call (``demo_plans``) at its time; a ``DemoCall`` posts
-its notifications in real time and follows what Odoo's commands did to it in the emulator.
-``scripts/demo_pbx.py`` runs them for ``scripts/demo``.
+"""The Mango demo's calls: the Russian demo company's PBX (data/mango_office_demo.xml), its
+calls played as Mango posts them (``demo`` paces them).
 """
-import collections
-import dataclasses
-import threading
 import time
 
 import requests
 
+from .demo import TALK, DemoBook, DemoCall
 from .mango import MangoEmulator, leg_event, recording_events, summary_event
 
 GREETING = 3  # seconds in the voice menu, while Odoo routes a known caller
-RING = (5, 15)  # seconds a phone rings
-TALK = (30, 180)  # seconds of a conversation
 # The demo's employees (data/mango_office_demo.xml): the reps of MangoEmulator's users and
 # the head of sales, the administrator, on 901 as in tests/live_workers.py.
 DEMO_HEAD = ("Дмитрий Орлов", "901", "orlov@example.com", 400009)
@@ -32,12 +25,7 @@ DEMO_VISITOR = {"uid": "5f2a", "widget_id": 3, "widget_name": "Сайт", "devic
                             "term": "кабель оптом"},
                 "current_page": {"url": "https://tehnosnab.example/price",
                                  "title": "Прайс-лист"}}
-
-
-# Who calls a demo company and on which lines: the Mango demo's by default, Binotel's in
-# binotel_demo.py; ``new_number`` makes a stranger's number of nine random digits
-DemoBook = collections.namedtuple("DemoBook",
-                                  "customers strangers lines tracking extensions new_number")
+# Who calls the demo company, on which lines (``demo.demo_plans``)
 MANGO_BOOK = DemoBook(DEMO_CUSTOMERS, DEMO_STRANGERS, DEMO_LINES, DEMO_TRACKING,
                       DEMO_EXTENSIONS, "79{:09d}".format)
 
@@ -50,104 +38,25 @@ def demo_emulator(key, salt, port=0):
     return emulator
 
 
-@dataclasses.dataclass(frozen=True)
-class CallPlan:
-    """One call of the demo, decided before it starts (``demo_plans``)."""
-    pause: float  # seconds after the previous call began
-    direction: str  # "incoming" or "outgoing"
-    number: str  # the customer's
-    extension: str  # the employee the PBX rings first, or who calls
-    line: str
-    ring: int  # seconds a phone rings
-    talk: int  # seconds of conversation, 0 when nobody answers
-    tracking: str = ""  # the call tracking number the customer dialled
-
-
-def demo_plans(rng, every=40.0, book=MANGO_BOOK):
-    """Calls as a sales team gets them, one every ``every`` seconds on average, forever:
-    mostly incoming, from known customers and from strangers (some found through the
-    website's call tracking), a missed one now and then, and the reps' own calls out."""
-    customers = book.customers
-    while True:
-        pause = rng.uniform(every / 2, every * 3 / 2)
-        ring, talk = rng.randint(*RING), rng.randint(*TALK)
-        if rng.random() < 0.2:
-            number = rng.choice(sorted(customers))
-            yield CallPlan(pause, "outgoing", number, customers[number], book.lines[0],
-                           ring, talk if rng.random() < 0.75 else 0)
-            continue
-        tracking = ""
-        if rng.random() < 0.55:
-            number, line = rng.choice(sorted(customers)), book.lines[0]
-        else:
-            number = rng.choice(book.strangers) if rng.random() < 0.4 else \
-                book.new_number(rng.randrange(10 ** 9))
-            line = rng.choice(book.lines)
-            tracking = book.tracking if rng.random() < 0.3 else ""
-        yield CallPlan(pause, "incoming", number, rng.choice(book.extensions), line, ring,
-                       talk if rng.random() < 0.8 else 0, tracking)
-
-
-class DemoTeam:
-    """Who is on a call: the PBX rings a free employee of the group, else the one planned."""
-
-    def __init__(self, extensions=DEMO_EXTENSIONS):
-        self.extensions, self.calls = extensions, collections.Counter()
-        self._lock = threading.Lock()
-
-    def take(self, extension, choose=True):
-        with self._lock:
-            if choose and self.calls[extension]:
-                extension = next((free for free in self.extensions if not self.calls[free]),
-                                 extension)
-            self.calls[extension] += 1
-            return extension
-
-    def release(self, extension):
-        with self._lock:
-            self.calls[extension] -= 1
-
-
-class DemoCall:
-    """One planned call played as it happens, in real time (``scale`` shortens it).
+class MangoDemoCall(DemoCall):
+    """A demo call of Mango's (see ``DemoCall``).
 
     Odoo's commands reach the emulator meanwhile, and the call follows what the emulator
     did: a leg it opened for this call (routing, a transfer) is where the call goes on, a
     leg it ended has ended, and a leg Odoo asked to hang up ends. The call goes into the
     emulator's statistics whether Odoo took its notifications or not, as at Mango.
     """
-    POLL = 0.25  # seconds between two looks at what the emulator did
+    EXTENSIONS = DEMO_EXTENSIONS
     GRACE = 1.0  # seconds the emulator takes to post what it does for a command
 
-    def __init__(self, emulator, webhook, plan, entry_ref, team=None, scale=1.0, log=print,
-                 closing=None):
-        self.emulator, self.webhook, self.plan, self.entry_ref = emulator, webhook, plan, entry_ref
-        self.team, self.scale, self.log = team or DemoTeam(), scale, log
-        self.closing = closing or threading.Event()  # the demo stops: the caller hangs up
-        self.t0, self.started = int(time.time()), time.monotonic()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.legs = []  # call ids of the legs the call went through
-        self.extension = plan.extension  # the employee of the call now
-        self.holding = False  # whether the call keeps that employee busy in the team
-        self.undelivered = 0
 
     @staticmethod
     def entry_ref_of(n):
         """The PBX's id of the demo's ``n``-th call."""
         return f"demo-{int(time.time())}-{n}"
-
-    def now(self):
-        return self.t0 + round((time.monotonic() - self.started) / self.scale)
-
-    def run(self):
-        try:
-            outcome = self._incoming() if self.plan.direction == "incoming" else self._outgoing()
-            failed = f", {self.undelivered} notifications Odoo did not take" \
-                if self.undelivered else ""
-            self.log(f"{self.plan.direction} call {self.entry_ref} {self.plan.number} ext "
-                     f"{self.extension}: {outcome}{failed}", flush=True)
-        finally:
-            if self.holding:
-                self.team.release(self.extension)
 
     def _incoming(self):
         plan, caller = self.plan, {"number": self.plan.number}
@@ -217,30 +126,19 @@ class DemoCall:
                    and time.time() - request["time"] >= self.GRACE
                    for request in self.emulator.requests_to("commands/call/hangup"))
 
-    def _wait(self, seconds, leg=None):
-        """Let ``seconds`` of the call pass, less when it moved to a leg the emulator
-        opened ("moved"), ``leg`` ended ("ended") or has to be hung up ("hangup"), or the
-        demo stops ("closing")."""
-        deadline = time.monotonic() + seconds * self.scale
-        while (left := deadline - time.monotonic()) > 0:
-            if self.closing.wait(min(left, self.POLL)):
-                return "closing"
-            if self._moved():
-                return "moved"
-            if leg and self._ended(leg):
-                time.sleep(self.GRACE)  # a transfer ends one leg and opens another
-                return "moved" if self._moved() else "ended"
-            if leg and self._hung_up(leg):
-                return "hangup"
+    def _happened(self, leg=None):
+        """"moved" when the call moved to a leg the emulator opened, "ended" when ``leg``
+        ended, "hangup" when it has to be hung up; else None."""
+        if self._moved():
+            return "moved"
+        if leg and self._ended(leg):
+            time.sleep(self.GRACE)  # a transfer ends one leg and opens another
+            return "moved" if self._moved() else "ended"
+        if leg and self._hung_up(leg):
+            return "hangup"
         return None
 
     # -- what the call posts -----------------------------------------------------------------
-
-    def _take(self, extension, choose=True):
-        if self.holding:
-            self.team.release(self.extension)
-        self.extension, self.holding = self.team.take(extension, choose), True
-        return self.extension
 
     def _open(self, call_id, location, src, dst, **extra):
         self.legs.append(call_id)
@@ -295,26 +193,5 @@ class DemoCall:
             try:
                 self.emulator.notify(self.webhook, path, payload)
             except requests.RequestException:
-                self.undelivered += 1
-                if self.undelivered == 1:
-                    self.log(f"Odoo did not take call {self.entry_ref}", flush=True)
+                self._not_taken()
 
-
-def play_demo(emulator, webhook, plans, scale=1.0, log=print, call_class=DemoCall,
-              team=None):
-    """Start each planned call at its time, each in a thread of its own (a ``call_class``
-    of the PBX's), until interrupted; then the calls going on end as if their callers hung
-    up, so that none stays open."""
-    team, closing, threads = team or DemoTeam(), threading.Event(), []
-    try:
-        for n, plan in enumerate(plans, 1):
-            time.sleep(plan.pause * scale if n > 1 else 0)
-            call = call_class(emulator, webhook, plan, call_class.entry_ref_of(n), team, scale,
-                              log, closing)
-            threads = [thread for thread in threads if thread.is_alive()]
-            threads.append(threading.Thread(target=call.run, daemon=True))
-            threads[-1].start()
-    finally:
-        closing.set()
-        for thread in threads:
-            thread.join(10)

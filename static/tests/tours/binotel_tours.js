@@ -4,6 +4,7 @@ import {
     callCard as card,
     cardShows,
     post,
+    ringing,
 } from "@mango_office/../tests/tours/mango_tour_utils";
 
 // A Ukrainian rep of a company on Binotel: the card follows Binotel's push requests (posted
@@ -11,9 +12,7 @@ import {
 registry.category("web_tour.tours").add("mango_office_binotel_card_and_call", {
     steps: () => [
         busConnected(),
-        post("ringing"),
-        { trigger: card("ringing", ":contains('Вхідний дзвінок')") },
-        ...cardShows("ringing", {
+        ...ringing("Вхідний дзвінок", {
             caller: "Микола Ткаченко",
             company: "ТОВ «Агросвіт»",
             number: "+380 67 123 4567",

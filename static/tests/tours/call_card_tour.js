@@ -1,14 +1,17 @@
 import { registry } from "@web/core/registry";
-import { callCard as card, cardShows, post } from "@mango_office/../tests/tours/mango_tour_utils";
+import {
+    callCard as card,
+    cardShows,
+    post,
+    ringing,
+} from "@mango_office/../tests/tours/mango_tour_utils";
 
 // The rep's call card, as a Russian rep sees it: each story posts Mango's notifications
 // when it needs them (``post``), and the next step waits for the card.
 
 registry.category("web_tour.tours").add("mango_office_card_unknown_caller", {
     steps: () => [
-        post("ringing"),
-        { trigger: card("ringing", ":contains('Входящий звонок')") },
-        ...cardShows("ringing", {
+        ...ringing("Входящий звонок", {
             caller: "Неизвестный номер",
             number: "+7 903 555-66-77",
             line: "Москва · +7 495 123-45-67",

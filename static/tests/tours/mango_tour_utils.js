@@ -57,3 +57,12 @@ export function cardShows(status, texts) {
         trigger: callCard(status, ` .o_pbx_call_card_${part}:contains('${text}')`),
     }));
 }
+
+/** The PBX posts "ringing": the ringing card says ``title`` and shows ``texts`` (``cardShows``). */
+export function ringing(title, texts) {
+    return [
+        post("ringing"),
+        { trigger: callCard("ringing", `:contains('${title}')`) },
+        ...cardShows("ringing", texts),
+    ];
+}
